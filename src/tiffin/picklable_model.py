@@ -1,0 +1,5 @@
+"""``tiffin.picklable_model``: save, load and serve models with tiffin.frameworks.picklable_model."""
+
+from tiffin.frameworks.picklable_model import get, load_model, load_runner, save_model
+
+__all__ = ["get", "load_model", "load_runner", "save_model"]
