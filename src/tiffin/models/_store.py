@@ -212,6 +212,22 @@ class ModelStore:
             return self._commit(staging, manifest, explicit=True)
 
     @contextlib.contextmanager
+    def adding(self, manifest: Mapping[str, Any], *, replace: bool = False) -> Iterator[Path]:
+        """Stage a complete model written elsewhere (an import) and commit it on success.
+
+        Yields an empty folder inside the store; put the model's files there. When the block
+        exits without error the files are digested, ``manifest`` is written with its name and
+        version kept, and the folder is renamed into place. An existing version is refused
+        with ``AlreadyExists``, or with ``replace=True`` swapped out atomically.
+        """
+        manifest = dict(manifest)
+        if not replace:
+            self._refuse_existing(Tag(manifest["name"], manifest["version"]))
+        with self._staging() as staging:
+            yield staging
+            self._commit(staging, manifest, explicit=True, replace=replace)
+
+    @contextlib.contextmanager
     def _staging(self) -> Iterator[Path]:
         tmp_root = self.root / _TMP
         tmp_root.mkdir(parents=True, exist_ok=True)
@@ -230,7 +246,9 @@ class ModelStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(lock.lock_file)
 
-    def _commit(self, staging: Path, manifest: dict[str, Any], *, explicit: bool) -> Model:
+    def _commit(
+        self, staging: Path, manifest: dict[str, Any], *, explicit: bool, replace: bool = False
+    ) -> Model:
         manifest["files"] = _digest_files(staging)
         write_manifest(staging, manifest)
         _fsync_dir(staging)
@@ -240,14 +258,30 @@ class ModelStore:
             while True:
                 target = self.root / name / manifest["version"]
                 if not target.exists():
+                    os.rename(staging, target)
+                    break
+                if replace:
+                    self._swap(staging, target)
                     break
                 if explicit:
                     self._refuse_existing(Tag(name, manifest["version"]))
                 manifest["version"], _ = new_version()  # a collision across machines
                 write_manifest(staging, manifest)
-            os.rename(staging, target)
         _fsync_dir(target.parent)
         return Model.from_folder(target)
+
+    def _swap(self, staging: Path, target: Path) -> None:
+        # Linux swaps two folders in one step, so readers and a crash see the old model or
+        # the new one; the old one is left in ``staging``, which its owner removes. Elsewhere
+        # the old folder goes to the trash first, leaving a short window without either.
+        if _exchange(staging, target):
+            return
+        trash = self.root / _TRASH
+        trash.mkdir(parents=True, exist_ok=True)
+        doomed = trash / f"{os.getpid()}-{secrets.token_hex(6)}"
+        os.rename(target, doomed)
+        os.rename(staging, target)
+        shutil.rmtree(doomed, ignore_errors=True)
 
     def _refuse_existing(self, tag: Tag) -> None:
         if tag.version and (self.root / tag.name / tag.version / MANIFEST).exists():
@@ -361,6 +395,23 @@ def _digest_files(folder: Path) -> dict[str, dict[str, Any]]:
         else:
             _fsync_dir(path)
     return files
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with Linux's renameat2; False where that is unavailable."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result: int = renameat2(
+        at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange
+    )
+    return result == 0
 
 
 def _fsync_dir(folder: Path) -> None:
