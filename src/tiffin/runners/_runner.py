@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
-import re
 import threading
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, final
 
 from tiffin.exceptions import InvalidArgument, ServiceUnavailable
-from tiffin.runners._backend import Backend, RunnerSpec, backend_class
+from tiffin.runners._arguments import (
+    DEFAULT_PLACEMENT,
+    backend_for,
+    check_name,
+    checked_init_params,
+    checked_workers,
+    default_name,
+    effective_methods,
+    resolve_default_method,
+    split_runnable,
+)
+from tiffin.runners._backend import Backend, RunnerSpec
 from tiffin.runners._dispatch import Dispatcher, dispatcher_for
 from tiffin.runners._handle import MethodHandle
 from tiffin.runners._runnable import MethodConfig, Runnable
 
 __all__ = ["Runner"]
-
-_NAME = re.compile(r"[a-z0-9](?:[-._a-z0-9]{0,61}[a-z0-9])?")
-_NAME_RULE = (
-    '1 to 63 characters of lowercase letters, digits, "-", "_" and ".", starting and ending '
-    "with a letter or digit"
-)
-_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_DEFAULT_PLACEMENT = "local"
 
 
 class _State(enum.Enum):
@@ -80,19 +81,19 @@ class Runner:
         workers: int | None = None,
         default_method: str | None = None,
     ) -> None:
-        runnable_class, instance = _split_runnable(runnable)
-        params = _init_params(runnable_class, instance, init_params)
-        methods = _methods(runnable_class, params, max_batch_size, max_latency_ms)
-        self._placement = _DEFAULT_PLACEMENT if placement is None else placement
-        chosen = _backend_class(self._placement, instance)
+        runnable_class, instance = split_runnable(runnable)
+        params = checked_init_params(runnable_class, instance, init_params)
+        methods = effective_methods(runnable_class, params, max_batch_size, max_latency_ms)
+        self._placement = DEFAULT_PLACEMENT if placement is None else placement
+        chosen = backend_for(self._placement, instance)
         self._name = default_name(runnable_class) if name is None else check_name(name)
-        self._default_method = _default_method(runnable_class, methods, default_method)
+        self._default_method = resolve_default_method(runnable_class, methods, default_method)
         spec = RunnerSpec(
             name=self._name,
             runnable_class=runnable_class,
             init_params=MappingProxyType(params),
             methods=MappingProxyType(methods),
-            workers=_workers(workers),
+            workers=checked_workers(workers),
             instance=instance,
         )
         self._spec = spec
@@ -260,127 +261,6 @@ class Runner:
         except BaseException:
             self._backend.stop()
             raise
-
-
-def check_name(name: object) -> str:
-    """Check a runner name (the rules of model names) and return it."""
-    if not isinstance(name, str):
-        raise TypeError(f"A runner name is a string, not {type(name).__name__}.")
-    if _NAME.fullmatch(name):
-        return name
-    if _NAME.fullmatch(name.lower()):
-        raise InvalidArgument(
-            f'Runner name "{name}" has upper-case letters; use "{name.lower()}" instead.'
-        )
-    raise InvalidArgument(f'Runner name "{name}" is invalid: a runner name has {_NAME_RULE}.')
-
-
-def default_name(runnable_class: type) -> str:
-    """A valid runner name made from a class name: ``MLPClassifier`` -> ``"mlp-classifier"``."""
-    words = _WORD_BREAK.sub("-", runnable_class.__name__).lower()
-    name = re.sub(r"[^-._a-z0-9]+", "-", words).strip("-._")[:63].rstrip("-._")
-    return name or "runner"
-
-
-def _split_runnable(runnable: object) -> tuple[type[Runnable], Runnable | None]:
-    if isinstance(runnable, type) and issubclass(runnable, Runnable):
-        return runnable, None
-    if isinstance(runnable, Runnable):
-        return type(runnable), runnable
-    raise TypeError(
-        f"Runner takes a Runnable subclass or an instance of one, not {runnable!r}; subclass "
-        "tiffin.Runnable and mark its methods with @tiffin.Runnable.method."
-    )
-
-
-def _init_params(
-    runnable_class: type[Runnable], instance: Runnable | None, init_params: object
-) -> dict[str, Any]:
-    if init_params is not None and not isinstance(init_params, Mapping):
-        raise TypeError(f"init_params is a mapping of keyword arguments, not {init_params!r}.")
-    if instance is None:
-        return runnable_class.validate_init_params(init_params or {})
-    if init_params:
-        raise InvalidArgument(
-            f"init_params build a runnable from its class, but this {runnable_class.__name__} "
-            f"is already built; pass Runner({runnable_class.__name__}, init_params=...) or "
-            "drop init_params."
-        )
-    return {}
-
-
-def _methods(
-    runnable_class: type[Runnable],
-    params: Mapping[str, Any],
-    max_batch_size: int | None,
-    max_latency_ms: float | None,
-) -> dict[str, MethodConfig]:
-    configs = runnable_class.method_configs(params)
-    _check_configs(runnable_class, configs)
-    overrides: dict[str, Any] = {}
-    if max_batch_size is not None:
-        overrides["max_batch_size"] = max_batch_size
-    if max_latency_ms is not None:
-        overrides["max_latency_ms"] = max_latency_ms
-    if not overrides:
-        return configs
-    if not any(config.batchable for config in configs.values()):
-        raise InvalidArgument(
-            f"{' and '.join(overrides)} only apply to batchable methods, and "
-            f"{runnable_class.__name__} has none; mark one with "
-            "@Runnable.method(batchable=True) or drop them."
-        )
-    return {
-        name: dataclasses.replace(config, **overrides) if config.batchable else config
-        for name, config in configs.items()
-    }
-
-
-def _check_configs(runnable_class: type[Runnable], configs: object) -> None:
-    owner = runnable_class.__name__
-    if not isinstance(configs, dict) or not configs:
-        raise InvalidArgument(
-            f"{owner} has no runnable methods; mark the methods to expose with "
-            "@tiffin.Runnable.method."
-        )
-    for key, config in configs.items():
-        if not isinstance(config, MethodConfig) or config.name != key:
-            raise TypeError(
-                f"{owner}.method_configs() maps each method name to its MethodConfig, but "
-                f"{key!r} maps to {config!r}."
-            )
-
-
-def _backend_class(placement: str, instance: Runnable | None) -> type[Backend]:
-    chosen = backend_class(placement)
-    if instance is not None and not chosen.SUPPORTS_INSTANCES:
-        raise InvalidArgument(
-            f"A runnable instance lives in this process, so it cannot run with "
-            f"placement={placement!r}; pass its class and init_params instead, or use "
-            f"placement={_DEFAULT_PLACEMENT!r}."
-        )
-    return chosen
-
-
-def _default_method(
-    runnable_class: type[Runnable], methods: Mapping[str, MethodConfig], requested: str | None
-) -> str:
-    if requested is None:
-        return "__call__" if "__call__" in methods else next(iter(methods))
-    if requested not in methods:
-        raise InvalidArgument(
-            f"default_method {requested!r} is not a method of {runnable_class.__name__}; "
-            f"choose one of: {', '.join(methods)}."
-        )
-    return requested
-
-
-def _workers(workers: object) -> int:
-    if workers is None:
-        return 1
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidArgument(f"workers is a positive number of executors, not {workers!r}.")
-    return workers
 
 
 def _method_info(config: MethodConfig) -> dict[str, Any]:
