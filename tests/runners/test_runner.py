@@ -460,3 +460,21 @@ def test_importing_runners_imports_no_ml_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == "[]"
+
+
+def test_a_method_named_like_a_runner_attribute_does_not_replace_it(
+    make_runner: MakeRunner,
+) -> None:
+    class Model(Runnable):
+        @Runnable.method
+        def shutdown(self) -> str:
+            return "model shutdown"
+
+        @Runnable.method
+        def _lock(self) -> str:
+            return "model lock"
+
+    runner = make_runner(Model)
+    assert runner.handle("shutdown").run() == "model shutdown"
+    assert runner.handle("_lock").run() == "model lock"
+    assert not isinstance(runner.shutdown, MethodHandle)

@@ -155,7 +155,9 @@ class Runnable:
         By default, the methods marked with ``@Runnable.method`` over the class's MRO; a
         subclass's mark replaces its base's, and an override without a mark keeps the base's
         config. Framework runnables override this to derive methods from a saved model's
-        signatures, so that method handles exist before the model is loaded.
+        signatures, so that method handles exist before the model is loaded; an instance
+        must then have a callable attribute of each name (a method, or one set in
+        ``__init__``). A runner made from an instance passes empty ``init_params``.
         """
         configs: dict[str, MethodConfig] = {}
         for klass in reversed(cls.__mro__):
