@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -478,3 +478,46 @@ def test_a_method_named_like_a_runner_attribute_does_not_replace_it(
     assert runner.handle("shutdown").run() == "model shutdown"
     assert runner.handle("_lock").run() == "model lock"
     assert not isinstance(runner.shutdown, MethodHandle)
+
+
+class SavedModel:
+    """Stands in for a stored model: signatures are known before the model is loaded."""
+
+    signatures = {"predict": True, "predict_proba": True}
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def load(self) -> LinearModel:
+        self.loads += 1
+        return LinearModel(np.array([1.0, 0.0]))
+
+
+class SignatureRunnable(Runnable):
+    """How a framework runnable derives its methods from a saved model's signatures."""
+
+    def __init__(self, model: SavedModel, batch_size: int | None = None) -> None:
+        loaded = model.load()
+        for name in model.signatures:
+            setattr(self, name, getattr(loaded, name))
+
+    @classmethod
+    def method_configs(cls, init_params: Mapping[str, Any]) -> dict[str, MethodConfig]:
+        model: SavedModel = init_params["model"]
+        return {
+            name: MethodConfig(name, batchable=batchable)
+            for name, batchable in model.signatures.items()
+        }
+
+
+def test_a_framework_runnable_has_handles_before_its_model_loads() -> None:
+    saved = SavedModel()
+    runner = Runner(SignatureRunnable, init_params={"model": saved}, max_batch_size=16)
+    assert isinstance(runner.predict_proba, MethodHandle)
+    assert runner.methods["predict_proba"].max_batch_size == 16
+    assert saved.loads == 0
+
+
+def test_a_framework_runnable_runs_methods_set_on_its_instance(make_runner: MakeRunner) -> None:
+    runner = make_runner(SignatureRunnable, init_params={"model": SavedModel()})
+    np.testing.assert_allclose(runner.predict_proba.run(np.array([[0.0]])), [[0.5, 0.5]])
