@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
-from tiffin.runners import Runnable, Runner
+from tiffin.exceptions import ConfigurationError, ServiceUnavailable
+from tiffin.runners import MethodConfig, Runnable, Runner
 
 MakeRunner = Callable[..., Runner]
 
@@ -195,3 +196,36 @@ def test_shutdown_lets_an_in_flight_call_finish() -> None:
     stopper.join()
     caller.join()
     assert results == ["finished"]
+
+
+def test_an_async_method_calling_run_on_its_own_runner_raises_instead_of_hanging(
+    make_runner: MakeRunner,
+) -> None:
+    runners: list[Runner] = []
+
+    class Reentrant(Runnable):
+        @Runnable.method
+        async def outer(self) -> Any:
+            return runners[0].inner.run()
+
+        @Runnable.method
+        async def inner(self) -> int:
+            return 1
+
+    runners.append(make_runner(Reentrant))
+    with pytest.raises(RuntimeError, match=r"await runner.async_run\(\)"):
+        runners[0].outer.run()
+
+
+def test_a_method_listed_but_missing_on_the_instance_fails_the_start(
+    make_runner: MakeRunner,
+) -> None:
+    class Listed(Runnable):
+        @classmethod
+        def method_configs(cls, init_params: Mapping[str, Any]) -> dict[str, MethodConfig]:
+            return {"predict": MethodConfig("predict")}
+
+    runner = make_runner(Listed)
+    with pytest.raises(ServiceUnavailable, match=r"define Listed.predict") as raised:
+        runner.init()
+    assert isinstance(raised.value.__cause__, ConfigurationError)

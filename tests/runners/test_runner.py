@@ -521,3 +521,18 @@ def test_a_framework_runnable_has_handles_before_its_model_loads() -> None:
 def test_a_framework_runnable_runs_methods_set_on_its_instance(make_runner: MakeRunner) -> None:
     runner = make_runner(SignatureRunnable, init_params={"model": SavedModel()})
     np.testing.assert_allclose(runner.predict_proba.run(np.array([[0.0]])), [[0.5, 0.5]])
+
+
+def test_init_params_that_are_not_a_mapping_raise() -> None:
+    with pytest.raises(TypeError, match="mapping of keyword arguments"):
+        Runner(Classifier, init_params=[("weights", [0.0])])  # type: ignore[arg-type]
+
+
+def test_method_configs_that_do_not_map_names_to_configs_raise() -> None:
+    class Wrong(Runnable):
+        @classmethod
+        def method_configs(cls, init_params: Mapping[str, Any]) -> dict[str, MethodConfig]:
+            return {"predict": MethodConfig("transform")}
+
+    with pytest.raises(TypeError, match=r"Wrong.method_configs\(\) maps each method name"):
+        Runner(Wrong)
