@@ -65,7 +65,7 @@ def prune(name: str, keep: int) -> builtins.list[Model]:
 
 
 def export_model(
-    tag: TagLike,
+    tag: TagLike | Model,
     path_or_url: str | os.PathLike[str],
     *,
     storage_options: Mapping[str, Any] | None = None,

@@ -49,14 +49,14 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 def export_archive(
     store: ModelStore,
-    tag: TagLike,
+    tag: TagLike | Model,
     path_or_url: str | os.PathLike[str],
     *,
     storage_options: Mapping[str, Any] | None = None,
     progress: ProgressCallback | None = None,
 ) -> str:
     """Write the model ``tag`` of ``store`` as one archive; return where it was written."""
-    model = store.get(tag)
+    model = tag if isinstance(tag, Model) else store.get(tag)
     model.check()
     fs, path, url = _resolve(path_or_url, storage_options)
     if url.endswith("/") or fs.isdir(path):
