@@ -49,7 +49,7 @@ def assert_round_trip(original: Model, target: str, **options: Any) -> Model:
 @pytest.fixture(scope="module")
 def s3_server() -> Iterator[str]:
     """A moto S3 server on a free local port, with the bucket ``models``."""
-    import boto3
+    import boto3  # type: ignore[import-untyped]
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
