@@ -33,7 +33,25 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 
 def dumps(obj: Any) -> bytes:
     """Serialise ``obj`` to JSON bytes; raises ``TypeError`` for values with no JSON form."""
-    return orjson.dumps(obj, default=default, option=OPTIONS)
+    try:
+        return orjson.dumps(obj, default=default, option=OPTIONS)
+    except TypeError as exc:
+        if "Dict key" not in str(exc):
+            raise
+    # orjson refuses numpy scalars as keys ({np.int64(0): "setosa"}): the slow path
+    # rewrites keys, paid only by results that need it.
+    return orjson.dumps(_plain_keys(obj), default=default, option=OPTIONS)
+
+
+def _plain_keys(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {
+            key.item() if isinstance(key, np.generic) else key: _plain_keys(value)
+            for key, value in obj.items()
+        }
+    if isinstance(obj, (list, tuple)):
+        return [_plain_keys(item) for item in obj]
+    return obj
 
 
 def default(obj: Any) -> Any:

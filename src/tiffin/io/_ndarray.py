@@ -160,9 +160,10 @@ class NumpyNdarray(IODescriptor):
         if isinstance(value, np.ndarray):
             return self.check(value)
         try:
-            return self.check(np.asarray(value))
+            array = np.asarray(value)
         except (ValueError, TypeError) as exc:
             raise BadInput(f"expected an array, received {type(value).__name__}: {exc}") from None
+        return self.check(array)
 
     def json_schema(self) -> dict[str, Any]:
         return array_schema(self._dtype, self._shape)
@@ -231,9 +232,11 @@ def convert_dtype(array: np.ndarray[Any, Any], dtype: np.dtype[Any]) -> np.ndarr
     Integer narrowing (int64 JSON numbers into uint8) is checked against the target's range.
     """
     source = array.dtype
+    if not array.size:  # [] parses as float64 and holds nothing to lose
+        return array.astype(dtype)
     if source.kind not in _CASTABLE.get(dtype.kind, dtype.kind):
         raise _dtype_error(dtype, source)
-    if dtype.kind in "iu" and array.size and not np.can_cast(source, dtype, "safe"):
+    if dtype.kind in "iu" and not np.can_cast(source, dtype, "safe"):
         info = np.iinfo(dtype)
         if array.min() < info.min or array.max() > info.max:
             raise BadInput(
