@@ -191,6 +191,11 @@ def test_a_failed_export_to_s3_publishes_nothing(s3: dict[str, Any]) -> None:
     assert not fs.exists("models/bad/demo-1.0.tiffin-model")
 
 
+def test_importing_a_folder_asks_for_the_archive_inside(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="is a folder"):
+        tiffin.models.import_model(tmp_path)
+
+
 # -- overwriting ---------------------------------------------------------------------------
 
 
@@ -217,6 +222,15 @@ def test_overwrite_replaces_an_existing_tag(exported_then_resaved: Path) -> None
     assert (model.path / "weights.bin").read_bytes() == WEIGHTS
     assert model.imported
     model.verify()
+
+
+def test_overwrite_works_where_folders_cannot_be_swapped_atomically(
+    exported_then_resaved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tiffin.models._store._exchange", lambda first, second: False)
+    tiffin.models.import_model(exported_then_resaved, overwrite=True)
+    (model,) = tiffin.models.list()
+    assert (model.path / "weights.bin").read_bytes() == WEIGHTS
 
 
 def test_overwrite_leaves_no_temporary_folders(exported_then_resaved: Path) -> None:

@@ -155,6 +155,10 @@ def import_archive(
         source = fs.open(path, "rb")
     except FileNotFoundError:
         raise NotFound(f"No model archive at {_public(url)}; check the path or URL.") from None
+    except IsADirectoryError:
+        raise BadInput(
+            f"{_public(url)} is a folder; give the path of a {SUFFIX} archive inside it."
+        ) from None
     try:
         with (
             source,
