@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -40,7 +41,7 @@ def test_version_prints_the_version(invoke: Invoke) -> None:
 
 
 def test_help_lists_registered_groups(invoke: Invoke) -> None:
-    assert "models  Manage the local model store" in invoke("--help").stdout
+    assert re.search(r"\n  models +Manage the local model store", invoke("--help").stdout)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import secrets
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 
@@ -41,7 +41,6 @@ _MAX_MANIFEST = 64 << 20
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _GZIP_MAGIC = b"\x1f\x8b"
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -109,6 +108,7 @@ def _atomic_write(fs: Any, path: str) -> Iterator[IO[bytes]]:
         return
     # Object stores publish a file when its single or multipart upload completes; with
     # autocommit off, a failure aborts the upload instead of publishing what was written.
+    # (fsspec's memory:// ignores autocommit and publishes at once; it is for tests.)
     stream = fs.open(path, "wb", autocommit=False)
     try:
         yield stream
@@ -131,9 +131,18 @@ def _atomic_local_write(path: Path) -> Iterator[IO[bytes]]:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
+        _fsync_folder(path.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -347,7 +356,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _refuse(name: str, why: str) -> None:
+def _refuse(name: str, why: str) -> NoReturn:
     raise BadInput(
         f'Archive member "{name}" {why}. The archive was not made by `tiffin models export` '
         "or was tampered with, so nothing was imported."
@@ -377,7 +386,7 @@ def _extract_file(
         _corrupt(member.name, "does not match the SHA-256 digest in its manifest")
 
 
-def _corrupt(name: str, why: str) -> None:
+def _corrupt(name: str, why: str) -> NoReturn:
     raise CorruptModel(
         f'File "{name}" in the archive {why}; the archive is damaged or was tampered with, '
         "so nothing was imported. Export the model again."
