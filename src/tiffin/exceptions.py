@@ -10,6 +10,7 @@ and the CLI), by walking the exception's MRO.
     │   └── InvalidTag (400)
     ├── Unauthorized (401)
     ├── NotFound (404, also LookupError)
+    ├── MethodNotAllowed (405)
     ├── Conflict (409)
     │   └── AlreadyExists (409, also FileExistsError)
     ├── PayloadTooLarge (413)
@@ -37,6 +38,7 @@ __all__ = [
     "CorruptModel",
     "InvalidArgument",
     "InvalidTag",
+    "MethodNotAllowed",
     "MissingDependency",
     "NotFound",
     "PayloadTooLarge",
@@ -94,6 +96,12 @@ class NotFound(TiffinError, LookupError):
     """A model, artifact, route or version does not exist."""
 
     status_code = 404
+
+
+class MethodNotAllowed(TiffinError):
+    """The route exists but does not answer this HTTP method."""
+
+    status_code = 405
 
 
 class Conflict(TiffinError):

@@ -1,4 +1,4 @@
-"""``tiffin.picklable_model``: save, load and serve models with tiffin.frameworks.picklable_model."""
+"""``tiffin.picklable_model``: save, load and serve any picklable Python object."""
 
 from tiffin.frameworks.picklable_model import get, load_model, load_runner, save_model
 

@@ -17,6 +17,7 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 COMMANDS: dict[str, str] = {
     "models": "tiffin.cli.models:models",
+    "serve": "tiffin.cli.serve:serve",
 }
 
 

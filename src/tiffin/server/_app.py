@@ -1,0 +1,431 @@
+"""``ServiceApp``: the ASGI application that serves one service.
+
+Routing is one dict lookup by path; each API route is an object that reads the body, binds
+arguments, runs the method (async on the loop, sync on a bounded thread pool, both under a
+deadline), renders the result and records metrics. System endpoints are plain ASGI
+callables in the same table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import gc
+import logging
+import secrets as _secrets
+import sys
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from tiffin.exceptions import (
+    BadInput,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    Timeout,
+)
+from tiffin.runners import Runner, find_runners
+from tiffin.server import _metrics
+from tiffin.server._auth import APIKeyCheck
+from tiffin.server._cluster import Cluster
+from tiffin.server._errors import error_response
+from tiffin.server._settings import ServeConfig
+from tiffin.server._traffic import TrafficGate
+from tiffin.services import Endpoint, ServiceDefinition
+from tiffin.services._instance import apply_environment, run_hooks
+from tiffin.services._secrets import secrets
+
+__all__ = ["ServiceApp"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger = logging.getLogger("tiffin.server")
+access_logger = logging.getLogger("tiffin.access")
+
+# Threads running synchronous APIs per worker when the service does not say: enough that a
+# slow call does not stall the others, few enough that the GIL is not fought over.
+DEFAULT_THREADS = 4
+_JSON = b"application/json"
+
+
+class State(enum.Enum):
+    STARTING = "starting"
+    READY = "ready"
+    FAILED = "failed"
+    STOPPING = "stopping"
+
+
+class Request:
+    """The parts of an HTTP request the framework reads, parsed once from the ASGI scope."""
+
+    __slots__ = ("accept", "api_key", "content_length", "content_type", "request_id")
+
+    def __init__(self, scope: Scope) -> None:
+        self.accept: str | None = None
+        self.api_key: str | None = None
+        self.content_length: int | None = None
+        self.content_type: str | None = None
+        self.request_id: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                self.content_type = value.decode("latin-1")
+            elif name == b"accept":
+                self.accept = value.decode("latin-1")
+            elif name == b"content-length":
+                self.content_length = int(value) if value.isdigit() else None
+            elif name == b"x-request-id":
+                self.request_id = _safe_request_id(value)
+            elif name == b"authorization" and value[:7].lower() == b"bearer ":
+                self.api_key = value[7:].strip().decode("latin-1")
+            elif name == b"x-api-key":
+                self.api_key = value.strip().decode("latin-1")
+        if self.request_id is None:
+            self.request_id = _secrets.token_hex(8)
+
+
+def _safe_request_id(value: bytes) -> str | None:
+    # Echoed into headers and logs: keep it short and printable.
+    text = value[:128].decode("latin-1")
+    return text if text.isprintable() and text.strip() else None
+
+
+class ServiceApp:
+    """Serves one service over ASGI.
+
+    ``instance`` serves an already-built service object (tests); otherwise the app builds
+    it at start-up, in a thread, while ``/livez`` answers and ``/readyz`` says "starting".
+    """
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        config: ServeConfig | None = None,
+        *,
+        instance: Any = None,
+        cluster: Cluster | None = None,
+    ) -> None:
+        from tiffin.server._system import system_routes
+
+        self.definition = definition
+        self.config = config or ServeConfig(target=definition.import_string)
+        self.cluster = cluster
+        self.timeout = self.config.timeout or definition.config.timeout
+        self.state = State.STARTING
+        self.failure: str | None = None
+        self.instance = instance
+        self.runners: list[Runner] = []
+        traffic = definition.config.traffic
+        self.gate = (
+            TrafficGate(traffic.max_concurrency, traffic.max_queue)
+            if traffic.max_concurrency
+            else None
+        )
+        self.auth = APIKeyCheck(definition.config.auth) if definition.config.auth else None
+        self.threads = ThreadPoolExecutor(
+            definition.config.threads or DEFAULT_THREADS, thread_name_prefix="tiffin-api"
+        )
+        self.api_routes = {ep.route: APIRoute(self, ep) for ep in definition.endpoints}
+        self.routes: dict[str, ASGIApp] = {**system_routes(self), **self.api_routes}
+        self._init_task: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            route = self.routes.get(scope["path"])
+            if route is None:
+                route = self.fallback
+            await route(scope, receive, send)
+        elif kind == "lifespan":
+            await self.lifespan(receive, send)
+        else:  # websockets are not served
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def fallback(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from tiffin.server._system import dynamic_route
+
+        route = dynamic_route(self, scope["path"])
+        if route is not None:
+            await route(scope, receive, send)
+            return
+        known = ", ".join(sorted(self.api_routes)) or "none"
+        error = NotFound(f"No API at {scope['path']}; this service's APIs are: {known}.")
+        await self.respond_error(send, error, Request(scope))
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def startup(self) -> None:
+        """Check the environment now (missing secrets stop the worker), then build the
+        service in the background."""
+        apply_environment(self.definition.config)
+        self._init_task = asyncio.get_running_loop().create_task(self.initialise())
+
+    async def initialise(self) -> None:
+        """Build the service, start its runners and hooks, then report ready."""
+        loop = asyncio.get_running_loop()
+        try:
+            if self.instance is None:
+                self.instance = await loop.run_in_executor(None, self.definition.cls)
+            self.runners = find_runners(self.instance)
+            for runner in self.runners:
+                await loop.run_in_executor(None, runner.init)
+            await run_hooks(self.instance, self.definition.startup_hooks)
+            for route in self.api_routes.values():
+                route.bind(self.instance)
+        except Exception as exc:
+            self.failure = f"{type(exc).__name__}: {exc}"
+            self.state = State.FAILED
+            logger.exception("Service %s failed to start", self.definition.name)
+            return
+        # Long-lived objects (models) leave the collector's view: full collections over a
+        # large heap otherwise show up in tail latency.
+        gc.collect()
+        gc.freeze()
+        self.state = State.READY
+        if self.cluster is not None:
+            self.cluster.mark_ready()
+        logger.info("Service %s is ready", self.definition.name)
+
+    async def shutdown(self) -> None:
+        self.state = State.STOPPING
+        if self._init_task is not None and not self._init_task.done():
+            self._init_task.cancel()
+        if self.instance is not None:
+            try:
+                await run_hooks(self.instance, self.definition.shutdown_hooks)
+            except Exception:
+                logger.exception("A shutdown hook of %s failed", self.definition.name)
+        loop = asyncio.get_running_loop()
+        for runner in self.runners:
+            await loop.run_in_executor(None, runner.shutdown)
+        self.threads.shutdown(wait=False)
+
+    def check_ready(self) -> None:
+        if self.state is State.READY:
+            return
+        if self.state is State.FAILED:
+            raise ServiceUnavailable(f"The service failed to start: {self.failure}")
+        if self.state is State.STOPPING:
+            raise ServiceUnavailable("The service is shutting down.", retry_after=1)
+        raise ServiceUnavailable("The service is starting; retry shortly.", retry_after=1)
+
+    # -- responses ---------------------------------------------------------------------
+
+    async def respond(
+        self,
+        send: Send,
+        status: int,
+        body: bytes,
+        content_type: bytes,
+        request_id: str,
+        extra: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        headers = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode("latin-1")),
+        ]
+        if extra:
+            headers += extra
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def respond_error(self, send: Send, exc: BaseException, request: Request) -> int:
+        assert request.request_id is not None
+        status, body, extra = error_response(
+            exc, request.request_id, secrets.values_for_redaction()
+        )
+        await self.respond(send, status, body, _JSON, request.request_id, extra)
+        return status
+
+
+class APIRoute:
+    """Answers one API: bind, admit, run under a deadline, render, measure."""
+
+    def __init__(self, app: ServiceApp, endpoint: Endpoint) -> None:
+        self.app = app
+        self.endpoint = endpoint
+        self.name = endpoint.name
+        self.methods = frozenset(endpoint.http_methods)
+        self.timeout = endpoint.config.timeout or app.timeout
+        self.input = endpoint.input
+        self.output = endpoint.output
+        self.function: Callable[..., Any] | None = None
+        self._latency = _metrics.REQUEST_LATENCY.labels(self.name)
+        self._in_flight = _metrics.IN_FLIGHT.labels(self.name)
+        self._counters: dict[int, Any] = {}
+
+    def bind(self, instance: Any) -> None:
+        self.function = getattr(instance, self.endpoint.attribute)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request = Request(scope)
+        assert request.request_id is not None
+        app = self.app
+        self._in_flight.inc()
+        try:
+            if scope["method"] not in self.methods:
+                raise _not_allowed(scope["method"], self.methods)
+            app.check_ready()
+            if app.auth is not None:
+                app.auth.check(request.api_key)
+            body = await read_body(receive, app.config.max_body_size, request.content_length)
+            kwargs = self.input.bind(body, request.content_type, scope["query_string"])
+            result = await self.run(kwargs)
+            if self.endpoint.is_stream:
+                status = await self.stream(send, result, request)
+            else:
+                payload, media = self.output.render(result, request.accept)
+                await app.respond(send, 200, payload, media.encode(), request.request_id)
+                status = 200
+        except Exception as exc:
+            status = await app.respond_error(send, exc, request)
+        finally:
+            self._in_flight.dec()
+        elapsed = time.perf_counter() - started
+        self._count(status)
+        self._latency.observe(elapsed)
+        if app.config.access_log:
+            access_logger.info(
+                '%s "%s %s" %d %.2fms %s',
+                _client(scope),
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed * 1000,
+                request.request_id,
+            )
+
+    def _count(self, status: int) -> None:
+        counter = self._counters.get(status)
+        if counter is None:
+            counter = self._counters[status] = _metrics.REQUESTS.labels(self.name, str(status))
+        counter.inc()
+
+    async def run(self, kwargs: dict[str, Any]) -> Any:
+        function = self.function
+        assert function is not None
+        gate = self.app.gate
+        if gate is not None:
+            await gate.acquire()
+        if self.endpoint.is_async:
+            try:
+                if self.endpoint.is_stream:
+                    return function(**kwargs)
+                return await _deadline(function(**kwargs), self.timeout, self.name)
+            finally:
+                if gate is not None:
+                    gate.release()
+        return await self._run_sync(function, kwargs, gate)
+
+    async def _run_sync(
+        self, function: Callable[..., Any], kwargs: dict[str, Any], gate: TrafficGate | None
+    ) -> Any:
+        loop = asyncio.get_running_loop()
+        future = self.app.threads.submit(functools.partial(function, **kwargs))
+        if gate is not None:
+            # The slot is freed when the thread is, not when the client gives up: a timed-out
+            # call still occupies its thread, and admitting another would oversubscribe.
+            future.add_done_callback(lambda _: loop.call_soon_threadsafe(gate.release))
+        return await _deadline(asyncio.wrap_future(future), self.timeout, self.name)
+
+    async def stream(self, send: Send, result: Any, request: Request) -> int:
+        from tiffin.server._streaming import stream_response
+
+        assert request.request_id is not None
+        await stream_response(self.app, send, self.output, result, request)
+        return 200
+
+
+async def read_body(receive: Receive, limit: int, declared: int | None) -> bytes:
+    """The whole request body, refusing more than ``limit`` bytes with 413."""
+    if declared is not None and declared > limit:
+        raise _too_large(declared, limit)
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):
+        if len(body) > limit:
+            raise _too_large(len(body), limit)
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BadInput("The client closed the connection before sending the whole body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(size, limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _too_large(size: int, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"The request body has {size} bytes or more, over this server's limit of {limit}; "
+        "send less, or raise it with `tiffin serve --max-body-size`.",
+        details={"limit": limit},
+    )
+
+
+def _not_allowed(method: str, allowed: frozenset[str]) -> MethodNotAllowed:
+    return MethodNotAllowed(
+        f"This API answers {' and '.join(sorted(allowed))}, not {method}.",
+        details={"allowed": sorted(allowed)},
+    )
+
+
+if sys.version_info >= (3, 11):
+
+    async def _deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
+        try:
+            async with asyncio.timeout(seconds):
+                return await awaitable
+        except TimeoutError:
+            raise _timed_out(seconds, api) from None
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
+        try:
+            return await asyncio.wait_for(awaitable, seconds)
+        except asyncio.TimeoutError:
+            raise _timed_out(seconds, api) from None
+
+
+def _timed_out(seconds: float, api: str) -> Timeout:
+    _metrics.REJECTIONS.labels(api, "timeout").inc()
+    return Timeout(
+        f"The API {api} did not finish within {seconds:g} s; raise the service's timeout or "
+        "send less work per request."
+    )
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "-"
