@@ -21,41 +21,19 @@ Everything that does not depend on the request is computed when the spec is buil
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tiffin.exceptions import BadInput, ConfigurationError, UnsupportedMediaType
 from tiffin.io import _json
-from tiffin.io._base import IODescriptor, json_kind
-from tiffin.io._hints import type_hints
+from tiffin.io._base import IODescriptor
+from tiffin.io._errors import bad_json, decode, field_list, in_field, mismatch, whole_body_error
 from tiffin.io._media import JSON, MULTIPART, OCTET, TEXT, URLENCODED, media_type_of
 from tiffin.io._multipart import Part, parse_multipart
-from tiffin.io._resolve import descriptor_for
-from tiffin.io._stream import Stream
+from tiffin.io._param import Param, params_of
 
 __all__ = ["InputSpec", "Param"]
-
-_EMPTY = inspect.Parameter.empty
-_KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-
-
-@dataclasses.dataclass(frozen=True)
-class Param:
-    """One API parameter: its name, descriptor and default (``Param.empty`` when required)."""
-
-    empty = _EMPTY
-
-    name: str
-    descriptor: IODescriptor
-    default: Any = _EMPTY
-
-    @property
-    def required(self) -> bool:
-        """Whether a request must give this parameter."""
-        return self.default is _EMPTY
 
 
 class InputSpec:
@@ -64,7 +42,16 @@ class InputSpec:
     ``bind`` is the single entry point for HTTP; ``validate_call`` checks in-process calls.
     """
 
-    __slots__ = ("_binary", "_decoders", "_names", "_required", "_single", "params")
+    __slots__ = (
+        "_binary",
+        "_decoders",
+        "_descriptors",
+        "_names",
+        "_required",
+        "_single",
+        "_validators",
+        "params",
+    )
 
     def __init__(self, params: Iterable[Param]) -> None:
         self.params: tuple[Param, ...] = tuple(params)
@@ -72,22 +59,22 @@ class InputSpec:
         if len(self._names) != len(self.params):
             raise ConfigurationError("API parameter names must be unique.")
         self._required = frozenset(param.name for param in self.params if param.required)
-        self._decoders = {param.name: param.descriptor.from_json for param in self.params}
+        self._descriptors = {param.name: param.descriptor for param in self.params}
+        self._decoders = {
+            name: descriptor.from_json for name, descriptor in self._descriptors.items()
+        }
+        self._validators = {
+            name: descriptor.validate for name, descriptor in self._descriptors.items()
+        }
         required = [param for param in self.params if param.required]
         self._single = required[0] if len(required) == 1 else None
         self._binary = self._single or (self.params[0] if len(self.params) == 1 else None)
 
     @classmethod
     def from_function(cls, func: Callable[..., Any], *, skip_self: bool | None = None) -> InputSpec:
-        """The spec of ``func``'s parameters; ``self`` is skipped (``skip_self=None`` skips a
-        first parameter named ``self`` or ``cls``)."""
-        parameters = list(inspect.signature(func).parameters.values())
-        if parameters and (
-            skip_self or (skip_self is None and parameters[0].name in ("self", "cls"))
-        ):
-            parameters = parameters[1:]
-        hints = type_hints(func)
-        return cls(_param(func, parameter, hints) for parameter in parameters)
+        """The spec of ``func``'s parameters; ``skip_self=None`` skips a first parameter named
+        ``self`` or ``cls``. Raises ``ConfigurationError`` for parameters that cannot be bound."""
+        return cls(params_of(func, skip_self=skip_self))
 
     @property
     def names(self) -> frozenset[str]:
@@ -124,7 +111,7 @@ class InputSpec:
             try:
                 document = _json.loads(body)
             except _json.JSONDecodeError as exc:
-                raise _bad_json(exc) from None
+                raise bad_json(exc) from None
             return self.bind_json(document)
         if media == MULTIPART:
             return self.bind_multipart(body, content_type or MULTIPART)
@@ -144,7 +131,7 @@ class InputSpec:
             return {self._single.name: self._whole_body(self._single, document)}
         if document is None and not self._required:
             return {}
-        raise self._mismatch(document)
+        raise mismatch(self.params, document)
 
     def bind_bytes(self, body: bytes, content_type: str) -> dict[str, Any]:
         """Keyword arguments from a binary body, given to the single required parameter."""
@@ -153,7 +140,7 @@ class InputSpec:
         if target is None:
             raise UnsupportedMediaType(
                 f"A {media} body fills a single parameter, and this API takes "
-                f"{self._field_list()}: send a JSON object with those fields, or "
+                f"{field_list(self.params)}: send a JSON object with those fields, or "
                 "multipart/form-data with one part per parameter."
             )
         if not target.descriptor.accepts(media):
@@ -161,7 +148,7 @@ class InputSpec:
                 f"This API does not read {media} bodies; it reads {', '.join(self.media_types)}.",
                 details={"received": media, "accepted": list(self.media_types)},
             )
-        return {target.name: _decode(target.name, target.descriptor.from_bytes, body, content_type)}
+        return {target.name: decode(target.name, target.descriptor.from_bytes, body, content_type)}
 
     def bind_multipart(self, body: bytes, content_type: str) -> dict[str, Any]:
         """Keyword arguments from ``multipart/form-data``: one part per parameter.
@@ -175,9 +162,9 @@ class InputSpec:
             parts[part.name] = part
         if not (parts.keys() <= self._names and self._required <= parts.keys()):
             if self._single is None or len(parts) != 1:
-                raise self._mismatch(parts, where="multipart body")
+                raise mismatch(self.params, parts, "multipart body")
             parts = {self._single.name: next(iter(parts.values()))}
-        descriptors = {param.name: param.descriptor for param in self.params}
+        descriptors = self._descriptors
         return {name: _decode_part(name, descriptors[name], part) for name, part in parts.items()}
 
     def bind_form(self, body: bytes) -> dict[str, Any]:
@@ -210,8 +197,8 @@ class InputSpec:
         missing = self._required - bound.keys()
         if missing:
             raise TypeError(f"missing required arguments: {', '.join(sorted(missing))}")
-        validators = {param.name: param.descriptor.validate for param in self.params}
-        return {name: _decode(name, validators[name], value) for name, value in bound.items()}
+        validators = self._validators
+        return {name: decode(name, validators[name], value) for name, value in bound.items()}
 
     # -- description ----------------------------------------------------------------------
 
@@ -219,7 +206,7 @@ class InputSpec:
         """JSON Schema of a JSON request body (including the whole-body alternative)."""
         by_name: dict[str, Any] = {
             "type": "object",
-            "properties": {param.name: _param_schema(param) for param in self.params},
+            "properties": {param.name: param.json_schema() for param in self.params},
             "required": [param.name for param in self.params if param.required],
             "additionalProperties": False,
         }
@@ -236,7 +223,7 @@ class InputSpec:
     def describe(self) -> dict[str, Any]:
         """A JSON-ready description of the parameters, for ``/schema.json`` and clients."""
         return {
-            "params": [_describe_param(param) for param in self.params],
+            "params": [param.describe() for param in self.params],
             "media_types": list(self.media_types),
             "schema": self.json_schema(),
         }
@@ -260,96 +247,22 @@ class InputSpec:
             for name, value in document.items():
                 kwargs[name] = decoders[name](value)
         except BadInput as exc:
-            raise _in_field(name, exc) from None
+            raise in_field(name, exc) from None
         return kwargs
 
     def _whole_body(self, param: Param, document: Any) -> Any:
         try:
             return param.descriptor.from_json(document)
         except BadInput as exc:
-            if type(document) is not dict:
-                raise _in_field(param.name, exc) from None
-            missing, unknown = self._missing_unknown(document)
-            raise BadInput(
-                f"The body does not bind by name ({_problems(missing, unknown)}), and as a whole "
-                f'it is not a valid "{param.name}": {exc.message} Send '
-                f'{self._object_form()}, or the value of "{param.name}" itself.',
-                details={"field": param.name, "missing": missing, "unknown": unknown},
-            ) from None
+            raise whole_body_error(self.params, param, document, exc) from None
 
     def _bind_texts(self, fields: Mapping[str, str], where: str) -> dict[str, Any]:
         if not (fields.keys() <= self._names and self._required <= fields.keys()):
-            raise self._mismatch(dict(fields), where=where)
-        descriptors = {param.name: param.descriptor for param in self.params}
+            raise mismatch(self.params, dict(fields), where)
+        descriptors = self._descriptors
         return {
-            name: _decode(name, descriptors[name].from_text, text) for name, text in fields.items()
+            name: decode(name, descriptors[name].from_text, text) for name, text in fields.items()
         }
-
-    def _mismatch(self, document: Any, where: str = "body") -> BadInput:
-        if not self.params:
-            received = (
-                f"the fields {_quoted([str(key) for key in document])}"
-                if isinstance(document, dict)
-                else json_kind(document)
-            )
-            return BadInput(
-                f"This API takes no input, and the {where} holds {received}; send an empty "
-                "body or {}.",
-                details={"expected": {}, "received": received},
-            )
-        if not isinstance(document, dict):
-            return BadInput(
-                f"The {where} must be {self._object_form()}; received {json_kind(document)}.",
-                details={"expected": self._field_names(), "received": json_kind(document)},
-            )
-        missing, unknown = self._missing_unknown(document)
-        return BadInput(
-            f"The {where} does not match this API: {_problems(missing, unknown)}. Send "
-            f"{self._object_form()}.",
-            details={"missing": missing, "unknown": unknown, "expected": self._field_names()},
-        )
-
-    def _missing_unknown(self, document: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-        missing = [
-            param.name for param in self.params if param.required and param.name not in document
-        ]
-        unknown = [str(key) for key in document if key not in self._names]
-        return missing, unknown
-
-    def _object_form(self) -> str:
-        return f"an object with the fields {self._field_list()}" if self.params else "no fields"
-
-    def _field_list(self) -> str:
-        return ", ".join(
-            f'"{param.name}" ({"required" if param.required else "optional"})'
-            for param in self.params
-        )
-
-    def _field_names(self) -> dict[str, str]:
-        return {param.name: "required" if param.required else "optional" for param in self.params}
-
-
-def _param(func: Callable[..., Any], parameter: inspect.Parameter, hints: dict[str, Any]) -> Param:
-    where = f'Parameter "{parameter.name}" of {getattr(func, "__qualname__", func)}'
-    if parameter.kind not in _KEYWORD_KINDS:
-        raise ConfigurationError(
-            f"{where} is {parameter.kind.description}; API parameters must be plain named "
-            "parameters, each filled from the request by name."
-        )
-    try:
-        descriptor = descriptor_for(hints.get(parameter.name, parameter.annotation))
-    except ConfigurationError as exc:
-        raise ConfigurationError(f"{where}: {exc.message}") from exc
-    if isinstance(descriptor, Stream):
-        raise ConfigurationError(f"{where} is a generator type; streams are results only.")
-    return Param(parameter.name, descriptor, parameter.default)
-
-
-def _decode(name: str, decoder: Callable[..., Any], *args: Any) -> Any:
-    try:
-        return decoder(*args)
-    except BadInput as exc:
-        raise _in_field(name, exc) from None
 
 
 def _decode_part(name: str, descriptor: IODescriptor, part: Part) -> Any:
@@ -358,77 +271,18 @@ def _decode_part(name: str, descriptor: IODescriptor, part: Part) -> Any:
         try:
             document = _json.loads(part.data)
         except _json.JSONDecodeError as exc:
-            raise _in_field(name, _bad_json(exc)) from None
-        return _decode(name, descriptor.from_json, document)
+            raise in_field(name, bad_json(exc)) from None
+        return decode(name, descriptor.from_json, document)
     if part.filename is None and media in (None, TEXT):
         try:
             text = part.data.decode("utf-8")
         except UnicodeDecodeError:
-            raise _in_field(name, BadInput("the form field is not UTF-8 text.")) from None
-        return _decode(name, descriptor.from_text, text)
+            raise in_field(name, BadInput("the form field is not UTF-8 text.")) from None
+        return decode(name, descriptor.from_text, text)
     if not descriptor.accepts(media or OCTET):
         raise BadInput(
             f'Parameter "{name}": a part of type {media or OCTET} cannot fill it; send one of '
             f"{', '.join(descriptor.media_types) or 'JSON'}.",
             details={"field": name, "received": media, "accepted": list(descriptor.media_types)},
         )
-    return _decode(name, descriptor.from_bytes, part.data, part.content_type or OCTET)
-
-
-def _in_field(name: str, exc: BadInput) -> BadInput:
-    details = exc.details if isinstance(exc.details, dict) else {}
-    if exc.details is not None and not isinstance(exc.details, dict):
-        details = {"reason": exc.details}
-    message = exc.message[:1].lower() + exc.message[1:]
-    return BadInput(f'Parameter "{name}": {message}', details={"field": name, **details})
-
-
-def _bad_json(exc: _json.JSONDecodeError) -> BadInput:
-    return BadInput(
-        f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, column "
-        f"{exc.colno} (character {exc.pos}). Send a JSON document, or set Content-Type to the "
-        "binary type of the body.",
-        details={"line": exc.lineno, "column": exc.colno, "position": exc.pos},
-    )
-
-
-def _problems(missing: list[str], unknown: list[str]) -> str:
-    problems = []
-    if missing:
-        problems.append(f"missing required {_plural('field', missing)} {_quoted(missing)}")
-    if unknown:
-        problems.append(f"unknown {_plural('field', unknown)} {_quoted(unknown)}")
-    return "; ".join(problems) or "no fields match"
-
-
-def _plural(word: str, items: list[str]) -> str:
-    return word if len(items) == 1 else f"{word}s"
-
-
-def _quoted(names: list[str]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
-
-
-def _param_schema(param: Param) -> dict[str, Any]:
-    schema = param.descriptor.json_schema()
-    if not param.required:
-        default = _json_default(param.default)
-        if default is not _EMPTY:
-            schema = {**schema, "default": default}
-    return schema
-
-
-def _describe_param(param: Param) -> dict[str, Any]:
-    described = {"name": param.name, "required": param.required, "io": param.descriptor.describe()}
-    default = _json_default(param.default) if not param.required else _EMPTY
-    if default is not _EMPTY:
-        described["default"] = default
-    return described
-
-
-def _json_default(value: Any) -> Any:
-    """``value`` as plain JSON data, or ``Param.empty`` when it has no JSON form."""
-    try:
-        return _json.loads(_json.dumps(value))
-    except TypeError:
-        return _EMPTY
+    return decode(name, descriptor.from_bytes, part.data, part.content_type or OCTET)
