@@ -317,6 +317,19 @@ def test_self_is_skipped_and_defaults_recorded() -> None:
     assert not params[1].required
 
 
+def test_parameters_defaulting_to_none_accept_null() -> None:
+    """``n: int = None`` and ``x: NumpyNdarray = None`` take ``null``, as ``Optional`` would."""
+
+    def f(  # implicit Optional on purpose: users write it
+        self: Any,
+        n: int = None,  # type: ignore[assignment]  # noqa: RUF013
+        x: NumpyNdarray = None,
+    ) -> None: ...
+
+    assert spec(f).bind(b'{"n": null, "x": null}') == {"n": None, "x": None}
+    assert spec(f).bind(b'{"n": 2}') == {"n": 2}
+
+
 def test_string_annotations_with_descriptor_instances_resolve() -> None:
     """``from __future__ import annotations`` works with configured descriptors."""
     namespace: dict[str, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -85,6 +86,21 @@ def test_unserialisable_results_are_server_errors() -> None:
     with pytest.raises(TiffinError, match="cannot be written as JSON") as caught:
         OutputSpec.from_function(classify).render({"x": object()})
     assert caught.value.status_code == 500
+
+
+@dataclasses.dataclass
+class Scored:
+    scores: np.ndarray
+
+
+def test_results_pydantic_cannot_validate_are_still_written() -> None:
+    """A result type holding arrays (which pydantic cannot validate) is written by orjson."""
+
+    def score(self: Any) -> Scored: ...
+
+    spec = OutputSpec.from_function(score)
+    assert spec.render(Scored(np.arange(4)[::2])) == (b'{"scores":[0,2]}', "application/json")
+    assert spec.json_schema() == {}
 
 
 def test_missing_return_annotations_mean_json() -> None:

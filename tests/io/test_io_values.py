@@ -106,7 +106,7 @@ def test_unsupported_types_fail_when_declared() -> None:
     class Opaque:
         pass
 
-    with pytest.raises(ConfigurationError, match="cannot be received or sent as JSON"):
+    with pytest.raises(ConfigurationError, match="cannot be received as JSON"):
         TypedValue(Opaque)
 
 

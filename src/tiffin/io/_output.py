@@ -42,7 +42,8 @@ class OutputSpec:
     @classmethod
     def from_function(cls, func: Callable[..., Any]) -> OutputSpec:
         """The spec of ``func``'s return annotation; generator functions always stream."""
-        descriptor = descriptor_for(type_hints(func).get("return", inspect.Parameter.empty))
+        annotation = type_hints(func).get("return", inspect.Parameter.empty)
+        descriptor = descriptor_for(annotation, result=True)
         unwrapped = inspect.unwrap(func)
         is_async = inspect.isasyncgenfunction(unwrapped)
         if (is_async or inspect.isgeneratorfunction(unwrapped)) and not isinstance(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
 from tiffin.exceptions import ConfigurationError
 from tiffin.io import _json
-from tiffin.io._base import IODescriptor
+from tiffin.io._base import IODescriptor, Nullable
 from tiffin.io._hints import type_hints
 from tiffin.io._resolve import descriptor_for
 from tiffin.io._stream import Stream
+from tiffin.io._typed import TypedValue
 
 __all__ = ["Param", "params_of"]
 
@@ -81,4 +82,16 @@ def _param(func: Callable[..., Any], parameter: inspect.Parameter, hints: dict[s
         raise ConfigurationError(f"{where}: {exc.message}") from exc
     if isinstance(descriptor, Stream):
         raise ConfigurationError(f"{where} is a generator type; streams are results only.")
+    if parameter.default is None:
+        descriptor = _nullable(descriptor)
     return Param(parameter.name, descriptor, parameter.default)
+
+
+def _nullable(descriptor: IODescriptor) -> IODescriptor:
+    """``x: int = None`` takes ``null`` too, as type checkers used to read it."""
+    if isinstance(descriptor, Nullable):
+        return descriptor
+    if isinstance(descriptor, TypedValue):
+        annotation = descriptor.annotation
+        return descriptor if annotation is Any else TypedValue(Optional[annotation])  # noqa: UP045
+    return Nullable(descriptor)

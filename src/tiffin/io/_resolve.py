@@ -41,7 +41,7 @@ _UNIONS: tuple[Any, ...] = (Union, types.UnionType)
 _EMPTY = inspect.Parameter.empty
 
 
-def descriptor_for(annotation: Any) -> IODescriptor:
+def descriptor_for(annotation: Any, *, result: bool = False) -> IODescriptor:
     """The IO descriptor for a parameter or return annotation.
 
     Accepts tiffin.io descriptors (class or configured instance), ``numpy.ndarray`` (also
@@ -51,7 +51,10 @@ def descriptor_for(annotation: Any) -> IODescriptor:
     dataclasses, ``Optional[X]``, and (for results) ``Iterator[X]``/``AsyncIterator[X]`` and
     generator types, which stream. A missing annotation means any JSON value.
 
-    Raises ``ConfigurationError`` for annotations that cannot travel as JSON.
+    ``result=True`` resolves a return annotation: a result type pydantic cannot validate
+    (a dataclass holding arrays, ``dict[str, np.ndarray]``) is still written by orjson, so it
+    is accepted with an open schema. Otherwise raises ``ConfigurationError`` for annotations
+    that cannot travel as JSON.
     """
     if isinstance(annotation, IODescriptor):
         return annotation
@@ -66,12 +69,12 @@ def descriptor_for(annotation: Any) -> IODescriptor:
         )
     origin = typing.get_origin(annotation)
     if origin is Annotated:
-        return _annotated(annotation)
+        return _annotated(annotation, result)
     if origin in _UNIONS:
-        return _union(annotation)
+        return _union(annotation, result)
     if origin in _STREAMS or (isinstance(annotation, type) and annotation in _STREAMS):
         return _stream(annotation, origin)
-    return _plain(annotation, origin)
+    return _plain(annotation, origin, result)
 
 
 def _instantiate(cls: type[IODescriptor]) -> IODescriptor:
@@ -84,7 +87,7 @@ def _instantiate(cls: type[IODescriptor]) -> IODescriptor:
         ) from None
 
 
-def _plain(annotation: Any, origin: Any) -> IODescriptor:
+def _plain(annotation: Any, origin: Any, result: bool) -> IODescriptor:
     if annotation is np.ndarray or origin is np.ndarray:
         return NumpyNdarray(dtype=_ndarray_dtype(annotation))
     if annotation is bytes:
@@ -99,7 +102,7 @@ def _plain(annotation: Any, origin: Any) -> IODescriptor:
         return Image()
     if is_type(annotation, "torch", "Tensor"):
         return TorchTensor()
-    return TypedValue(annotation)
+    return TypedValue(annotation, lenient=result)
 
 
 def _ndarray_dtype(annotation: Any) -> Any:
@@ -112,7 +115,7 @@ def _ndarray_dtype(annotation: Any) -> Any:
     return None
 
 
-def _annotated(annotation: Any) -> IODescriptor:
+def _annotated(annotation: Any, result: bool) -> IODescriptor:
     base, *metadata = typing.get_args(annotation)
     for item in metadata:
         if isinstance(item, IODescriptor) or (
@@ -122,9 +125,9 @@ def _annotated(annotation: Any) -> IODescriptor:
     shape = next((item.dims for item in metadata if isinstance(item, Shape)), None)
     dtype = next((item.dtype for item in metadata if isinstance(item, DType)), None)
     if shape is None and dtype is None:
-        inner = descriptor_for(base)
+        inner = descriptor_for(base, result=result)
         # Other metadata (pydantic's Field, constraints) is for pydantic to apply.
-        return TypedValue(annotation) if isinstance(inner, TypedValue) else inner
+        return TypedValue(annotation, lenient=result) if isinstance(inner, TypedValue) else inner
     if is_type(base, "torch", "Tensor"):
         return TorchTensor(dtype=dtype, shape=shape)
     if base is np.ndarray or typing.get_origin(base) is np.ndarray:
@@ -135,18 +138,18 @@ def _annotated(annotation: Any) -> IODescriptor:
     )
 
 
-def _union(annotation: Any) -> IODescriptor:
+def _union(annotation: Any, result: bool) -> IODescriptor:
     members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
     nullable = len(members) < len(typing.get_args(annotation))
     if nullable and len(members) == 1:
-        inner = descriptor_for(members[0])
+        inner = descriptor_for(members[0], result=result)
         if not isinstance(inner, TypedValue):
             return Nullable(inner)
-    return TypedValue(annotation)
+    return TypedValue(annotation, lenient=result)
 
 
 def _stream(annotation: Any, origin: Any) -> IODescriptor:
     is_async = _STREAMS[origin if origin in _STREAMS else annotation]
     args = typing.get_args(annotation)
-    item = descriptor_for(args[0]) if args else JSON()
+    item = descriptor_for(args[0], result=True) if args else JSON()
     return Stream(item, is_async=is_async)

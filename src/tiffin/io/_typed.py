@@ -28,15 +28,18 @@ class TypedValue(IODescriptor):
 
     _kind = "json"
 
-    def __init__(self, annotation: Any = Any) -> None:
+    def __init__(self, annotation: Any = Any, *, lenient: bool = False) -> None:
         self.annotation = annotation
         self._adapter: pydantic.TypeAdapter[Any] | None = None
         if annotation is not Any and annotation not in _CONTAINERS:
             try:
                 self._adapter = pydantic.TypeAdapter(annotation)
             except (pydantic.PydanticSchemaGenerationError, TypeError) as exc:
+                if lenient:  # a result: orjson writes it, only its schema stays open
+                    return
+                reason = str(exc).splitlines()[0]
                 raise ConfigurationError(
-                    f"The type {_name(annotation)} cannot be received or sent as JSON ({exc}). "
+                    f"The type {_name(annotation)} cannot be received as JSON ({reason}). "
                     "Use a JSON type, a pydantic model, a dataclass or a tiffin.io descriptor."
                 ) from None
 
@@ -67,12 +70,12 @@ class TypedValue(IODescriptor):
 
     def json_schema(self) -> dict[str, Any]:
         if self._adapter is None:
-            return (
-                {"type": "object"}
-                if self.annotation is dict
-                else ({"type": "array"} if self.annotation is list else {})
-            )
-        return inline_refs(self._adapter.json_schema())
+            container = _CONTAINERS.get(self.annotation)
+            return {"type": "object" if self.annotation is dict else "array"} if container else {}
+        try:
+            return inline_refs(self._adapter.json_schema())
+        except pydantic.errors.PydanticInvalidForJsonSchema:
+            return {}
 
     def _options(self) -> dict[str, Any]:
         return {"type": _name(self.annotation)}
