@@ -130,6 +130,11 @@ class Runner:
         return self._spec.runnable_class
 
     @property
+    def init_params(self) -> Mapping[str, Any]:
+        """The checked parameters the runnable is built with (read-only)."""
+        return self._spec.init_params
+
+    @property
     def methods(self) -> Mapping[str, MethodConfig]:
         """Each method's name and config, in declaration order, with the runner's overrides."""
         return self._spec.methods

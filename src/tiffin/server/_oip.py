@@ -101,8 +101,8 @@ def _runner(app: ServiceApp, name: str) -> Runner:
 
 
 def _version(runner: Runner) -> str | None:
-    tag = runner.info().get("backend", {}).get("tag") or ""
-    return tag.partition(":")[2] or None
+    tag = runner.init_params.get("tag")
+    return str(tag).partition(":")[2] or None if tag else None
 
 
 async def _model_metadata(app: ServiceApp, name: str, body: bytes) -> tuple[int, dict[str, Any]]:
