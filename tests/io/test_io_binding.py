@@ -289,6 +289,25 @@ def test_query_parameters_bind_when_the_body_is_empty() -> None:
     assert spec(Service.options).bind(b"", None, {"limit": "3"}) == {"limit": 3}
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(b"limit=3&prefix=a%20b", id="asgi-bytes"),
+        pytest.param("limit=3&prefix=a%20b", id="str"),
+        pytest.param({"limit": "3", "prefix": "a b"}, id="mapping"),
+    ],
+)
+def test_raw_query_strings_are_parsed(query: Any) -> None:
+    """The query may be ASGI's raw ``query_string``, a string, or a mapping."""
+    assert spec(Service.options).bind(b"", None, query) == {"limit": 3, "prefix": "a b"}
+
+
+def test_repeated_query_parameters_are_refused() -> None:
+    """A parameter given twice in the query string is a BadInput."""
+    with pytest.raises(BadInput, match="repeats a field"):
+        spec(Service.options).bind(b"", None, b"limit=1&limit=2")
+
+
 def test_unknown_query_parameters_are_refused() -> None:
     """A query parameter the API does not take is named in the error."""
     with pytest.raises(

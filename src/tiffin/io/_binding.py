@@ -33,7 +33,10 @@ from tiffin.io._media import JSON, MULTIPART, OCTET, TEXT, URLENCODED, media_typ
 from tiffin.io._multipart import Part, parse_multipart
 from tiffin.io._param import Param, params_of
 
-__all__ = ["InputSpec", "Param"]
+__all__ = ["InputSpec", "Param", "Query"]
+
+#: A query string as ASGI gives it (``bytes``), as text, or already split into fields.
+Query = Mapping[str, str] | bytes | str | None
 
 
 class InputSpec:
@@ -99,10 +102,11 @@ class InputSpec:
         self,
         body: bytes,
         content_type: str | None = None,
-        query: Mapping[str, str] | None = None,
+        query: Query = None,
     ) -> dict[str, Any]:
         """Keyword arguments from a request body (chosen by Content-Type) or, when the body is
-        empty, from the query string. Raises ``BadInput`` (400) or ``UnsupportedMediaType`` (415).
+        empty, from the query string (raw, as ASGI's ``scope["query_string"]``, or a mapping).
+        Raises ``BadInput`` (400) or ``UnsupportedMediaType`` (415).
         """
         media = media_type_of(content_type)
         if media is None or media == JSON or media.endswith("+json"):
@@ -170,16 +174,20 @@ class InputSpec:
     def bind_form(self, body: bytes) -> dict[str, Any]:
         """Keyword arguments from an ``application/x-www-form-urlencoded`` body."""
         try:
-            pairs = urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise BadInput("The form body is not UTF-8; encode it as UTF-8.") from None
-        fields = dict(pairs)
-        if len(fields) != len(pairs):
-            raise BadInput("The form body repeats a field; send each parameter once.")
-        return self._bind_texts(fields, "form")
+        return self._bind_texts(_parse_pairs(text, "form body"), "form")
 
-    def bind_query(self, query: Mapping[str, str] | None) -> dict[str, Any]:
-        """Keyword arguments from query parameters (values parsed from text)."""
+    def bind_query(self, query: Query) -> dict[str, Any]:
+        """Keyword arguments from query parameters (values parsed from text).
+
+        ``query`` is the raw query string (``bytes`` or ``str``) or a mapping of its fields.
+        """
+        if isinstance(query, (bytes, bytearray)):
+            query = query.decode("latin-1")
+        if isinstance(query, str):
+            query = _parse_pairs(query, "query string")
         return self._bind_texts(query or {}, "query string")
 
     # -- in-process -----------------------------------------------------------------------
@@ -263,6 +271,14 @@ class InputSpec:
         return {
             name: decode(name, descriptors[name].from_text, text) for name, text in fields.items()
         }
+
+
+def _parse_pairs(text: str, where: str) -> dict[str, str]:
+    pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
+        raise BadInput(f"The {where} repeats a field; send each parameter once.")
+    return fields
 
 
 def _decode_part(name: str, descriptor: IODescriptor, part: Part) -> Any:
