@@ -17,9 +17,6 @@ tl = pytest.importorskip("tiffin.frameworks.lightgbm")
 
 ReImport = Callable[[Model], Model]
 CountWarnings = Callable[[Callable[[], object]], int]
-PICKLE_FLAG = pytest.mark.xfail(
-    strict=True, reason="Framework.save_model does not yet take the pickle flag from save()"
-)
 SMALL = {"n_estimators": 8, "num_leaves": 7, "min_child_samples": 5, "verbose": -1, "n_jobs": 1}
 
 
@@ -107,7 +104,6 @@ def test_scikit_learn_models_are_stored_as_text_with_their_state(classifier: Any
     assert model.options["classes"] == ["setosa", "versicolor", "virginica"]
 
 
-@PICKLE_FLAG
 @pytest.mark.parametrize("fixture", ["booster", "classifier", "regressor"])
 def test_native_models_are_not_marked_as_pickle(
     request: pytest.FixtureRequest, fixture: str
@@ -143,7 +139,6 @@ def test_an_imported_joblib_model_warns_once(
     assert unsafe_warnings(lambda: tl.load_model(model.tag)) == 1
 
 
-@PICKLE_FLAG
 def test_an_imported_native_model_loads_without_warning(
     classifier: Any, reimport: ReImport, unsafe_warnings: CountWarnings
 ) -> None:

@@ -135,9 +135,6 @@ def test_an_eager_module_is_marked_as_pickle(net: TinyNet) -> None:
     assert tp.save_model("mlp", net).pickle_based
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Framework.save_model does not yet take the pickle flag from save()"
-)
 def test_a_torchscript_module_is_not_marked_as_pickle(net: TinyNet) -> None:
     assert not tp.save_model("mlp", scripted(net)).pickle_based
 
@@ -149,9 +146,6 @@ def test_an_imported_eager_module_warns_once(
     assert unsafe_warnings(lambda: tp.load_model(model.tag)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Framework.save_model does not yet take the pickle flag from save()"
-)
 def test_an_imported_torchscript_module_does_not_warn(
     net: TinyNet, reimport: ReImport, unsafe_warnings: CountWarnings
 ) -> None:

@@ -260,3 +260,15 @@ def test_four_processes_saving_one_name_get_distinct_ordered_versions() -> None:
     assert versions == sorted(versions, reverse=True)
     times = [m.creation_time for m in models]
     assert times == sorted(times, reverse=True)
+
+
+def test_custom_objects_of_an_imported_model_warn_even_if_marked_safe(tmp_path: Path) -> None:
+    from tiffin.models import UnsafeModelWarning
+
+    model = save("safe", custom_objects={"k": 1})
+    archive = tiffin.models.export_model(model.tag, tmp_path / "safe.tiffin-model")
+    tiffin.models.delete(model.tag)
+    imported = tiffin.models.import_model(archive)
+    assert not imported.pickle_based
+    with pytest.warns(UnsafeModelWarning, match="unpickles"):
+        assert imported.custom_objects == {"k": 1}

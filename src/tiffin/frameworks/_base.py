@@ -62,6 +62,14 @@ class Framework:
         """Return the native object stored in ``model``."""
         raise NotImplementedError
 
+    def unpickles(self, model: Model) -> bool:
+        """Whether loading ``model`` unpickles (runs code from the file).
+
+        Decided by the format the loader dispatches on, never by the manifest's ``pickle``
+        flag alone, which an imported archive controls.
+        """
+        return self.pickle_based
+
     # -- public functions --------------------------------------------------------------
 
     def save_model(
@@ -103,7 +111,10 @@ class Framework:
             custom_objects=custom_objects,
             pickle_based=self.pickle_based,
         ) as writer:
-            writer.options.update(self.save(model, writer.path))
+            options = self.save(model, writer.path)
+            pickle_based = bool(options.pop("pickle", self.pickle_based))
+            writer.set_framework(self.name, self.framework_version(), pickle_based=pickle_based)
+            writer.options.update(options)
         return default_store().get(writer.tag)
 
     def get(self, tag: TagLike) -> Model:
@@ -121,7 +132,7 @@ class Framework:
         self.require()
         model = tag if isinstance(tag, Model) else self.get(tag)
         model.check()
-        if self.pickle_based:
+        if self.unpickles(model):
             model.warn_if_untrusted()
         return self.load(model, **kwargs)
 

@@ -75,6 +75,9 @@ class LightgbmFramework(Framework):
             (path / _FILE).unlink()
         return _save_pickle(model, path)
 
+    def unpickles(self, model: Model) -> bool:
+        return model.options.get("format") == "joblib"
+
     def load(self, model: Model, **kwargs: Any) -> Any:
         import lightgbm
 

@@ -77,6 +77,9 @@ class PytorchFramework(Framework):
             "pickle": True,
         }
 
+    def unpickles(self, model: Model) -> bool:
+        return model.options.get("format", "eager") != "torchscript"
+
     def load(self, model: Model, **kwargs: Any) -> Any:
         """Load the module onto ``device`` (``"cpu"``, ``"cuda:1"``, ``"auto"``, ...)."""
         import torch

@@ -230,13 +230,17 @@ class Model:
             )
 
     def warn_if_untrusted(self) -> None:
-        """Warn (once per model and process) before unpickling a model that was imported."""
-        if self.pickle_based and self.imported and self._tag not in _warned:
+        """Warn (once per model and process) before unpickling a model that was imported.
+
+        Callers decide that they are about to unpickle; this does not trust the manifest's
+        ``pickle`` flag, which the archive's author wrote.
+        """
+        if self.imported and self._tag not in _warned:
             _warned.add(self._tag)
             source = self._manifest["imported"].get("source", "an archive")
             warnings.warn(
-                f'Model "{self.tag}" was imported from {source} and is stored with pickle, '
-                "which runs code when loaded: load it only if you trust where it came from.",
+                f'Model "{self.tag}" was imported from {source} and loading it unpickles data, '
+                "which can run code: load it only if you trust where it came from.",
                 UnsafeModelWarning,
                 stacklevel=3,
             )
