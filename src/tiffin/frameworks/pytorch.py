@@ -78,7 +78,7 @@ class PytorchFramework(Framework):
         }
 
     def unpickles(self, model: Model) -> bool:
-        return model.options.get("format", "eager") != "torchscript"
+        return bool(model.options.get("format", "eager") != "torchscript")
 
     def load(self, model: Model, **kwargs: Any) -> Any:
         """Load the module onto ``device`` (``"cpu"``, ``"cuda:1"``, ``"auto"``, ...)."""
