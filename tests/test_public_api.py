@@ -49,7 +49,7 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_service_is_the_decorator_even_after_its_package_is_imported() -> None:
-    import tiffin.services  # noqa: F401 - the import that used to shadow the decorator
+    import tiffin.services
 
     assert callable(tiffin.service)
     assert tiffin.service.__module__ == "tiffin.services._service"

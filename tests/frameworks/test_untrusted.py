@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-import tiffin.models
 from tiffin.models import UnsafeModelWarning
 from tiffin.models._model import read_manifest, write_manifest
 

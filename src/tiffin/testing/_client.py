@@ -118,9 +118,7 @@ class TestClient(httpx.Client):
 
         scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
         receive: Any = inbox.get
-        self._lifespan_task = asyncio.get_running_loop().create_task(
-            self.app(scope, receive, send)
-        )
+        self._lifespan_task = asyncio.get_running_loop().create_task(self.app(scope, receive, send))
         await inbox.put({"type": "lifespan.startup"})
         reply = await outbox.get()
         if reply["type"] != "lifespan.startup.complete":
