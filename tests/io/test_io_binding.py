@@ -281,6 +281,12 @@ def test_urlencoded_forms_bind_by_name() -> None:
     assert kwargs == {"limit": 5, "prefix": "ab"}
 
 
+def test_json_sent_as_a_form_binds_as_json() -> None:
+    """`curl -d '{...}'` labels a JSON body as a form; it binds as the JSON it is."""
+    kwargs = spec(Service.options).bind(b' {"limit": 5}', "application/x-www-form-urlencoded")
+    assert kwargs == {"limit": 5}
+
+
 # -- query strings ------------------------------------------------------------------------
 
 

@@ -39,6 +39,9 @@ __all__ = ["InputSpec", "Param", "Query"]
 Query = Mapping[str, str] | bytes | str | None
 
 
+_JSON_STARTS = (b"{", b"[")
+
+
 class InputSpec:
     """How an API's parameters are read from requests; build with :meth:`from_function`.
 
@@ -109,6 +112,9 @@ class InputSpec:
         Raises ``BadInput`` (400) or ``UnsupportedMediaType`` (415).
         """
         media = media_type_of(content_type)
+        if media == URLENCODED and body.lstrip()[:1] in _JSON_STARTS:
+            # `curl -d '{"x": 1}'` labels JSON as a form; no form body starts like this.
+            media = JSON
         if media is None or media == JSON or media.endswith("+json"):
             if not body:
                 return self.bind_query(query) if query else self.bind_json({})

@@ -221,7 +221,7 @@ def _endpoint(cls: type, attribute: str, method: APIMethod[Any]) -> Endpoint:
         input=input_spec,
         output=output_spec,
         is_async=inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func),
-        is_stream=inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func),
+        is_stream=output_spec.is_stream,
         http_methods=methods,
     )
 
