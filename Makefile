@@ -16,10 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DEMO_PORT ?= 3000
+
 demo: install
 	$(BIN)/python examples/iris/train.py
 	$(BIN)/tiffin models list iris
-	$(BIN)/tiffin models get iris:latest
+	@echo
+	@echo "Serving the iris model on http://127.0.0.1:$(DEMO_PORT) (Ctrl-C stops it). Try:"
+	@echo "  curl -X POST http://127.0.0.1:$(DEMO_PORT)/classify -H 'content-type: application/json' -d '{\"input_data\": [[5.1, 3.5, 1.4, 0.2]]}'"
+	@echo "  open http://127.0.0.1:$(DEMO_PORT)/docs"
+	@echo
+	$(BIN)/tiffin serve examples/iris/service.py:IrisClassifier --port $(DEMO_PORT)
 
 check: install
 	$(BIN)/ruff format --check src tests examples

@@ -79,11 +79,28 @@ def make_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _exit_with_supervisor() -> None:
+    """Stop gracefully when the supervisor dies (kill -9), instead of serving as an orphan."""
+    import signal
+    import threading
+    import time
+
+    supervisor = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="tiffin-supervisor-watch", daemon=True).start()
+
+
 def main() -> None:
     import uvicorn
 
     from tiffin.server._logging import configure_logging
 
+    _exit_with_supervisor()
     config = config_from_environment()
     configure_logging(config.log_format)
     try:
