@@ -142,6 +142,10 @@ def api(func: Any = None, /, **options: Any) -> Any:
         cache: cache responses of this deterministic API.
         method: the HTTP method; POST, plus GET for APIs without required parameters.
     """
+    if isinstance(func, str):
+        raise InvalidArgument(
+            f"@tiffin.api takes options by keyword: write @tiffin.api(route={func!r})."
+        )
     config = APIConfig(**options)
     if func is None:
         return lambda function: APIMethod(function, config)

@@ -142,6 +142,10 @@ def service(cls: Any = None, /, *, name: str | None = None, **options: Any) -> A
         )
 
     def decorate(target: C) -> C:
+        if isinstance(target, str):
+            raise TypeError(
+                f"@tiffin.service takes options by keyword: write @tiffin.service(name={target!r})."
+            )
         if not isinstance(target, type):
             raise TypeError(f"@tiffin.service decorates a class, not {target!r}.")
         config = ServiceConfig.parse(name or target.__name__, **{**defaults, **options})
