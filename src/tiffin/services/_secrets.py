@@ -75,9 +75,11 @@ def _read(name: str, directory: str | None) -> str | None:
 
 
 def _missing_message(missing: list[str], directory: str | None) -> str:
-    where = f"{directory}/<name>" if directory else f"${SECRETS_DIR_VARIABLE}/<name>"
+    folder = directory or f"${SECRETS_DIR_VARIABLE}"
     lines = [f"The service needs {len(missing)} secret(s) that are not set:"]
-    lines += [f"  - {name}: set ${env_name(name)}, or write it to {where}" for name in missing]
+    lines += [
+        f"  - {name}: set ${env_name(name)}, or write it to {folder}/{name}" for name in missing
+    ]
     return "\n".join(lines)
 
 
