@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tiffin.io import OutputSpec
 from tiffin.server._errors import error_response
+from tiffin.services._secrets import secrets
 
 if TYPE_CHECKING:
     from tiffin.server._app import Request, Send, ServiceApp
@@ -34,7 +35,7 @@ async def stream_response(
             chunk = output.render_chunk(item, media)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     except Exception as exc:
-        _, body, _ = error_response(exc, request.request_id)
+        _, body, _ = error_response(exc, request.request_id, secrets.values_for_redaction())
         tail = (
             b"event: error\ndata: " + body + b"\n\n"
             if media == "text/event-stream"
