@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from tiffin._version import __version__
@@ -122,26 +121,28 @@ def _hoist(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     """Move ``$defs`` into ``components/schemas`` and point references there.
 
     In OpenAPI 3.1 a ``#/$defs/...`` reference resolves against the whole document, so
-    definitions nested in an operation's schema would not be found.
+    definitions nested in an operation's schema would not be found. They may sit at any
+    depth (a model parameter's schema nested in the by-name object), so all are moved.
     """
-    schema = copy.deepcopy(schema)
-    for name, definition in schema.pop("$defs", {}).items():
-        schemas[name] = _rewrite(definition)
-    return _rewrite(schema)  # type: ignore[no-any-return]
+    hoisted: dict[str, Any] = _rewrite(schema, schemas)
+    return hoisted
 
 
-def _rewrite(node: Any) -> Any:
+def _rewrite(node: Any, schemas: dict[str, Any]) -> Any:
     if isinstance(node, dict):
+        for name, definition in node.get("$defs", {}).items():
+            schemas[name] = _rewrite(definition, schemas)
         return {
             key: (
                 value.replace("#/$defs/", "#/components/schemas/")
                 if key == "$ref" and isinstance(value, str)
-                else _rewrite(value)
+                else _rewrite(value, schemas)
             )
             for key, value in node.items()
+            if key != "$defs"
         }
     if isinstance(node, list):
-        return [_rewrite(item) for item in node]
+        return [_rewrite(item, schemas) for item in node]
     return node
 
 
