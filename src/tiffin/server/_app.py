@@ -31,11 +31,13 @@ from tiffin.exceptions import (
 from tiffin.runners import Runner, find_runners
 from tiffin.server import _metrics
 from tiffin.server._auth import APIKeyCheck
+from tiffin.server._cache import ResponseCache, cache_key
 from tiffin.server._cluster import Cluster
 from tiffin.server._errors import error_response
 from tiffin.server._settings import ServeConfig
 from tiffin.server._traffic import TrafficGate
 from tiffin.services import Endpoint, ServiceDefinition
+from tiffin.services._config import CacheConfig
 from tiffin.services._instance import apply_environment, run_hooks
 from tiffin.services._secrets import secrets
 
@@ -73,7 +75,7 @@ class Request:
         self.api_key: str | None = None
         self.content_length: int | None = None
         self.content_type: str | None = None
-        self.request_id: str | None = None
+        request_id = None
         for name, value in scope["headers"]:
             if name == b"content-type":
                 self.content_type = value.decode("latin-1")
@@ -82,13 +84,12 @@ class Request:
             elif name == b"content-length":
                 self.content_length = int(value) if value.isdigit() else None
             elif name == b"x-request-id":
-                self.request_id = _safe_request_id(value)
+                request_id = _safe_request_id(value)
             elif name == b"authorization" and value[:7].lower() == b"bearer ":
                 self.api_key = value[7:].strip().decode("latin-1")
             elif name == b"x-api-key":
                 self.api_key = value.strip().decode("latin-1")
-        if self.request_id is None:
-            self.request_id = _secrets.token_hex(8)
+        self.request_id: str = request_id or _secrets.token_hex(8)
 
 
 def _safe_request_id(value: bytes) -> str | None:
@@ -122,6 +123,7 @@ class ServiceApp:
         self.failure: str | None = None
         self.instance = instance
         self.runners: list[Runner] = []
+        self.model_versions = ""
         traffic = definition.config.traffic
         self.gate = (
             TrafficGate(traffic.max_concurrency, traffic.max_queue)
@@ -191,6 +193,8 @@ class ServiceApp:
             self.runners = find_runners(self.instance)
             for runner in self.runners:
                 await loop.run_in_executor(None, runner.init)
+            tags = (runner.init_params.get("tag") for runner in self.runners)
+            self.model_versions = ",".join(sorted(str(tag) for tag in tags if tag))
             await run_hooks(self.instance, self.definition.startup_hooks)
             for route in self.api_routes.values():
                 route.bind(self.instance)
@@ -253,7 +257,6 @@ class ServiceApp:
         await send({"type": "http.response.body", "body": body})
 
     async def respond_error(self, send: Send, exc: BaseException, request: Request) -> int:
-        assert request.request_id is not None
         status, body, extra = error_response(
             exc, request.request_id, secrets.values_for_redaction()
         )
@@ -276,6 +279,7 @@ class APIRoute:
         self._latency = _metrics.REQUEST_LATENCY.labels(self.name)
         self._in_flight = _metrics.IN_FLIGHT.labels(self.name)
         self._counters: dict[int, Any] = {}
+        self.cache = _cache_for(endpoint, app.definition.config.cache)
 
     def bind(self, instance: Any) -> None:
         self.function = getattr(instance, self.endpoint.attribute)
@@ -283,7 +287,6 @@ class APIRoute:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         request = Request(scope)
-        assert request.request_id is not None
         app = self.app
         self._in_flight.inc()
         try:
@@ -293,14 +296,10 @@ class APIRoute:
             if app.auth is not None:
                 app.auth.check(request.api_key)
             body = await read_body(receive, app.config.max_body_size, request.content_length)
-            kwargs = self.input.bind(body, request.content_type, scope["query_string"])
-            result = await self.run(kwargs)
-            if self.endpoint.is_stream:
-                status = await self.stream(send, result, request)
+            if self.cache is not None:
+                status = await self.cached(send, scope, request, body)
             else:
-                payload, media = self.output.render(result, request.accept)
-                await app.respond(send, 200, payload, media.encode(), request.request_id)
-                status = 200
+                status = await self.answer(send, scope, request, body)
         except Exception as exc:
             status = await app.respond_error(send, exc, request)
         finally:
@@ -318,6 +317,40 @@ class APIRoute:
                 elapsed * 1000,
                 request.request_id,
             )
+
+    async def answer(self, send: Send, scope: Scope, request: Request, body: bytes) -> int:
+        kwargs = self.input.bind(body, request.content_type, scope["query_string"])
+        result = await self.run(kwargs)
+        if self.endpoint.is_stream:
+            return await self.stream(send, result, request)
+        payload, media = self.output.render(result, request.accept)
+        await self.app.respond(send, 200, payload, media.encode(), request.request_id)
+        return 200
+
+    async def cached(self, send: Send, scope: Scope, request: Request, body: bytes) -> int:
+        assert self.cache is not None
+        key = cache_key(
+            self.name,
+            request.content_type,
+            request.accept,
+            body,
+            self.app.model_versions,
+            scope["query_string"],
+        )
+        hit = self.cache.get(key)
+        if hit is None:
+            _metrics.CACHE.labels(self.name, "miss").inc()
+            kwargs = self.input.bind(body, request.content_type, scope["query_string"])
+            hit = self.output.render(await self.run(kwargs), request.accept)
+            self.cache.put(key, hit)
+            outcome = b"miss"
+        else:
+            _metrics.CACHE.labels(self.name, "hit").inc()
+            outcome = b"hit"
+        payload, media = hit
+        extra = [(b"x-tiffin-cache", outcome)]
+        await self.app.respond(send, 200, payload, media.encode(), request.request_id, extra)
+        return 200
 
     def _count(self, status: int) -> None:
         counter = self._counters.get(status)
@@ -355,9 +388,16 @@ class APIRoute:
     async def stream(self, send: Send, result: Any, request: Request) -> int:
         from tiffin.server._streaming import stream_response
 
-        assert request.request_id is not None
         await stream_response(self.app, send, self.output, result, request)
         return 200
+
+
+def _cache_for(endpoint: Endpoint, service: CacheConfig | None) -> ResponseCache | None:
+    """The API's cache: on when the API or the whole service asks for one (never streams)."""
+    config = service or (CacheConfig() if endpoint.config.cache else None)
+    if config is None or endpoint.is_stream:
+        return None
+    return ResponseCache(config.max_entries, config.ttl)
 
 
 async def read_body(receive: Receive, limit: int, declared: int | None) -> bytes:

@@ -21,6 +21,7 @@ from prometheus_client import (
 __all__ = [
     "BATCH_SIZE",
     "BATCH_TIME",
+    "CACHE",
     "IN_FLIGHT",
     "QUEUE_TIME",
     "REJECTIONS",
@@ -81,6 +82,7 @@ BATCH_TIME = Histogram(
     buckets=_LATENCY_BUCKETS,
 )
 WORKER_RESTARTS = Counter("tiffin_worker_restarts", "API worker processes restarted.")
+CACHE = Counter("tiffin_cache", "Response cache lookups, by API and result.", ["api", "result"])
 
 
 def render() -> bytes:

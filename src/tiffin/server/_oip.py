@@ -60,7 +60,6 @@ def _handler(app: ServiceApp, method: str, action: Any, argument: str) -> ASGIAp
         from tiffin.server._app import Request, read_body
 
         request = Request(scope)
-        assert request.request_id is not None
         try:
             if scope["method"] != method:
                 raise MethodNotAllowed(f"{scope['path']} answers {method}, not {scope['method']}.")

@@ -22,7 +22,6 @@ async def stream_response(
     app: ServiceApp, send: Send, output: OutputSpec, result: Any, request: Request
 ) -> None:
     """Send each item as it is produced; an error mid-stream ends it with an error item."""
-    assert request.request_id is not None
     media = output.stream_media_type(request.accept)
     headers = [
         (b"content-type", media.encode()),

@@ -50,7 +50,6 @@ def _endpoint(app: ServiceApp, handler: _Handler) -> ASGIApp:
         from tiffin.server._app import Request
 
         request = Request(scope)
-        assert request.request_id is not None
         if scope["method"] not in ("GET", "HEAD"):
             error = MethodNotAllowed(f"{scope['path']} answers GET, not {scope['method']}.")
             await app.respond_error(send, error, request)

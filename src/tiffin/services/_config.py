@@ -167,12 +167,10 @@ class CacheConfig:
         if not isinstance(ttl, (int, float)) or isinstance(ttl, bool) or ttl <= 0:
             raise InvalidArgument(f'cache["ttl"] is a number of seconds > 0, not {ttl!r}.')
         backend = value.get("backend")
-        if backend is not None and not (
-            isinstance(backend, str) and backend.startswith(("redis://", "rediss://"))
-        ):
+        if backend is not None:
             raise InvalidArgument(
-                f'cache["backend"] is a redis:// URL (or left out for a per-worker cache), '
-                f"not {backend!r}."
+                f'cache["backend"] {backend!r} is not available in this version of tiffin: '
+                "leave it out for the per-worker cache."
             )
         return cls(max_entries, float(ttl), backend)
 
