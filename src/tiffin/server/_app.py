@@ -34,6 +34,7 @@ from tiffin.server._auth import APIKeyCheck
 from tiffin.server._cache import ResponseCache, cache_key
 from tiffin.server._cluster import Cluster
 from tiffin.server._errors import error_response
+from tiffin.server._logging import redact, redact_secrets_in
 from tiffin.server._settings import ServeConfig
 from tiffin.server._traffic import TrafficGate
 from tiffin.services import Endpoint, ServiceDefinition
@@ -49,7 +50,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-logger = logging.getLogger("tiffin.server")
+logger = redact_secrets_in(logging.getLogger("tiffin.server"))
 access_logger = logging.getLogger("tiffin.access")
 
 # Threads running synchronous APIs per worker when the service does not say: enough that a
@@ -199,7 +200,8 @@ class ServiceApp:
             for route in self.api_routes.values():
                 route.bind(self.instance)
         except Exception as exc:
-            self.failure = f"{type(exc).__name__}: {exc}"
+            # Shown by /readyz and in 503 bodies: never with a secret's value.
+            self.failure = redact(f"{type(exc).__name__}: {exc}", secrets.values_for_redaction())
             self.state = State.FAILED
             logger.exception("Service %s failed to start", self.definition.name)
             return
