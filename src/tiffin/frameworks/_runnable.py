@@ -16,7 +16,7 @@ from tiffin.exceptions import InvalidArgument
 from tiffin.models import Model, default_store
 from tiffin.runners import MethodConfig, Runnable
 
-__all__ = ["ModelRunnable"]
+__all__ = ["ModelRunnable", "check_whole_number"]
 
 
 class ModelRunnable(Runnable):
@@ -74,3 +74,17 @@ class ModelRunnable(Runnable):
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
         """Check (and normalise in place) the values of the init parameters."""
+
+
+def check_whole_number(params: Mapping[str, Any], name: str, *, minimum: int, meaning: str) -> None:
+    """Refuse ``params[name]`` unless it is absent, None or a whole number >= ``minimum``.
+
+    ``meaning`` ends the message, e.g. ``"CPU threads (0 lets the framework choose)"``.
+    """
+    value = params.get(name)
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidArgument(
+            f"init_params[{name!r}] is a whole number >= {minimum} of {meaning}, not {value!r}."
+        )
