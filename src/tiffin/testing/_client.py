@@ -93,8 +93,13 @@ class TestClient(httpx.Client):
         self._api: SyncHTTPClient | None = None
 
     def __enter__(self) -> TestClient:
-        self._loop.run(self._startup())
-        self._wait_started()
+        try:
+            self._loop.run(self._startup())
+            self._wait_started()
+        except BaseException:
+            # __exit__ will not run: stop the service and the loop thread here.
+            self.close()
+            raise
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -127,6 +132,8 @@ class TestClient(httpx.Client):
     async def _shutdown(self) -> None:
         assert self._lifespan is not None
         assert self._outbox is not None
+        if self._lifespan_task.done():  # start-up failed: the lifespan has already ended
+            return
         await self._lifespan.put({"type": "lifespan.shutdown"})
         await self._outbox.get()
         await self._lifespan_task
