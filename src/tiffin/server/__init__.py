@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Any
 
+from tiffin.exceptions import InvalidArgument
 from tiffin.server._settings import DEFAULT_MAX_BODY, ServeConfig
 
 __all__ = ["ServeConfig", "serve", "target_of"]
@@ -18,6 +19,11 @@ def target_of(target: Any) -> str:
     from tiffin.services import definition_of
 
     definition = definition_of(target)
+    if "<locals>" in definition.cls.__qualname__:
+        raise InvalidArgument(
+            f"{definition.cls.__qualname__} is defined inside a function; worker processes "
+            "import services by name, so define it at module level."
+        )
     module = definition.cls.__module__
     if module == "__main__":
         main_file = getattr(sys.modules["__main__"], "__file__", None)
