@@ -89,15 +89,26 @@ def test_bad_target_is_a_clear_error(
     assert fragment in str(caught.value)
 
 
+@tiffin.service
+class ModuleLevel:
+    pass
+
+
 def test_target_of_a_class_is_its_import_string() -> None:
+    assert target_of(ModuleLevel) == f"{__name__}:ModuleLevel"
+
+
+def test_target_of_a_string_is_itself() -> None:
+    assert target_of("pkg.mod:Svc") == "pkg.mod:Svc"
+
+
+def test_target_of_a_class_defined_in_a_function_says_to_move_it() -> None:
     @tiffin.service
     class Local:
         pass
 
-    assert (
-        target_of(Local) == f"{__name__}:test_target_of_a_class_is_its_import_string.<locals>.Local"
-    )
-    assert target_of("pkg.mod:Svc") == "pkg.mod:Svc"
+    with pytest.raises(InvalidArgument, match="define it at module level"):
+        target_of(Local)
 
 
 @pytest.mark.parametrize(
