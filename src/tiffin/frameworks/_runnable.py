@@ -16,7 +16,7 @@ from tiffin.exceptions import InvalidArgument
 from tiffin.models import Model, default_store
 from tiffin.runners import MethodConfig, Runnable
 
-__all__ = ["ModelRunnable", "check_whole_number"]
+__all__ = ["ModelRunnable", "check_threads", "check_whole_number"]
 
 
 class ModelRunnable(Runnable):
@@ -87,4 +87,24 @@ def check_whole_number(params: Mapping[str, Any], name: str, *, minimum: int, me
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise InvalidArgument(
             f"init_params[{name!r}] is a whole number >= {minimum} of {meaning}, not {value!r}."
+        )
+
+
+def check_threads(params: Mapping[str, Any], name: str, alias: str) -> None:
+    """Refuse a thread count given as ``name`` or ``alias`` unless it is >= 1 or -1 (all
+    CPUs), and refuse both names with different values."""
+    for key in (name, alias):
+        value = params.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or (value < 1 and value != -1)
+        ):
+            raise InvalidArgument(
+                f"init_params[{key!r}] is a whole number of threads >= 1, or -1 for all CPUs, "
+                f"not {value!r}."
+            )
+    both = params.get(name) is not None and params.get(alias) is not None
+    if both and params[name] != params[alias]:
+        raise InvalidArgument(
+            f"init_params {name!r} and {alias!r} are the same setting and disagree; give only "
+            f"{name!r}."
         )

@@ -7,7 +7,9 @@ and feature count. The rebuilt model is checked against the original when saving
 that cannot be rebuilt faithfully (a custom objective, classes that are not plain strings or
 numbers) is stored with joblib instead and marked as pickle.
 
-``load_model`` takes no options and gives back the kind that was saved.
+``load_model`` takes no options and gives back the kind that was saved. ``load_runner(tag,
+init_params=...)`` serves the model with :class:`LightgbmRunnable`, whose docstring lists
+the init_params.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ import numpy as np
 
 from tiffin.exceptions import InvalidArgument
 from tiffin.frameworks._base import Framework
+from tiffin.frameworks._runnable import ModelRunnable, check_threads
 from tiffin.models import Model
 
-__all__ = ["framework", "get", "load_model", "load_runner", "save_model"]
+__all__ = ["LightgbmRunnable", "framework", "get", "load_model", "load_runner", "save_model"]
 
 _FILE = "model.txt"
 _PICKLE_FILE = "model.joblib"
@@ -30,6 +33,51 @@ _METHODS = ("predict", "predict_proba")
 # Element kinds of ``classes_`` that survive a trip through JSON with their dtype.
 _PLAIN_KINDS = frozenset("biufU")
 _PROBE_ROWS = 32
+
+
+class LightgbmRunnable(ModelRunnable):
+    """Serves a LightGBM ``Booster`` or scikit-learn API model.
+
+    init_params, optional:
+
+    - ``n_jobs`` (or LightGBM's own name, ``num_threads``): CPU threads used to predict, a
+      whole number >= 1, or -1 for all of them. It is set on a scikit-learn API model, and
+      passed to every ``predict`` of a ``Booster``.
+
+    Inputs are numpy arrays (nested lists are converted) or pandas frames; results are numpy
+    arrays.
+    """
+
+    SUPPORTS_CPU_MULTI_THREADING = True
+    INIT_PARAMS = {
+        "n_jobs": "CPU threads used to predict (-1: all)",
+        "num_threads": "the same as n_jobs, by LightGBM's name",
+    }
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> None:
+        check_threads(params, "n_jobs", "num_threads")
+
+    def load(self, framework: Any, stored: Model) -> Any:
+        import lightgbm
+
+        model = framework.load_model(stored)
+        threads = self.params.get("n_jobs", self.params.get("num_threads"))
+        self.predict_params: dict[str, Any] = {}
+        if threads is not None:
+            if isinstance(model, lightgbm.Booster):
+                # A Booster's predict takes LightGBM's parameters, where 0 means all CPUs.
+                self.predict_params["num_threads"] = max(threads, 0)
+            else:
+                model.set_params(n_jobs=threads)
+        return model
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        inputs = [
+            np.asarray(value) if isinstance(value, (list, tuple)) else value for value in args
+        ]
+        extra = self.predict_params if method == "predict" else {}
+        return getattr(self.model, method)(*inputs, **{**extra, **kwargs})
 
 
 class LightgbmFramework(Framework):
@@ -40,6 +88,7 @@ class LightgbmFramework(Framework):
     # The class default is the conservative one; each model's options carry its own flag
     # ("pickle"), True only for scikit-learn API models that fell back to joblib.
     pickle_based = True
+    runnable = LightgbmRunnable
 
     def check_model(self, model: Any) -> None:
         import lightgbm
