@@ -39,5 +39,11 @@ test: check
 test-fast: install
 	$(BIN)/pytest -m "not slow"
 
+# Serving benchmarks against BentoML, LitServe, FastAPI and a bare ASGI app (peers in
+# benchmarks/.peers/, wrk from Debian); writes benchmarks/RESULTS.md. Not run by CI.
+# BENCH_ARGS passes options to the harness, e.g. BENCH_ARGS="--duration 10 --rounds 3".
+bench: install
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
