@@ -129,7 +129,13 @@ class Server:
     def _fail(self, what: str) -> None:
         log = self.log()
         self.stop()
+        self._close_log()  # __exit__ does not run when __enter__ raises
         raise ServiceUnavailable(f"The server for {self.target} {what}. Its log:\n{log}")
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
     def log(self) -> str:
         """Everything the server printed so far."""
@@ -180,8 +186,7 @@ class Server:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
-        if self._log is not None:
-            self._log.close()
+        self._close_log()
 
     def __repr__(self) -> str:
         return f"Server({self.target!r}, url={self.url!r})"
