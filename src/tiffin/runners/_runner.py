@@ -293,6 +293,7 @@ def _method_info(config: MethodConfig) -> dict[str, Any]:
 def _failure_message(name: str, spec: RunnerSpec, exc: BaseException) -> str:
     built = spec.runnable_class.__name__ + ("" if spec.instance is not None else "(...)")
     cause = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    cause = cause.rstrip(".")
     return (
         f'Runner "{name}" could not start: {built} raised {cause}. Fix the cause, then call '
         "runner.init() to try again."
