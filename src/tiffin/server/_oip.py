@@ -66,6 +66,8 @@ def _handler(app: ServiceApp, method: str, action: Any, argument: str) -> ASGIAp
             body = b""
             if method == "POST":
                 app.check_ready()
+                if app.auth is not None:  # inference runs the model: an API like the others
+                    app.auth.check(request.api_key)
                 body = await read_body(receive, app.config.max_body_size, request.content_length)
             status, document = await action(app, argument, body)
         except Exception as exc:
