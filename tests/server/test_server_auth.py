@@ -80,3 +80,36 @@ def test_the_client_sends_its_api_key_as_a_bearer_token(client: TestClient) -> N
 
 def test_schema_says_the_service_needs_a_key(client: TestClient) -> None:
     assert client.get("/schema.json").json()["auth"] is True
+
+
+class Echo(tiffin.Runnable):
+    @tiffin.Runnable.method
+    def predict(self, x: object) -> object:
+        return x
+
+
+@tiffin.service(auth={"api_keys_secret": "api_key"})
+class GuardedModel:
+    model = tiffin.Runner(Echo, name="echo_model")
+
+
+INFER = {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}]}
+
+
+def test_open_inference_protocol_inference_needs_a_key() -> None:
+    os.environ["API_KEY"] = "key-one"
+    with TestClient(GuardedModel) as client:
+        refused = client.post("/v2/models/echo_model/infer", json=INFER)
+        served = client.post(
+            "/v2/models/echo_model/infer", json=INFER, headers={"x-api-key": "key-one"}
+        )
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == 'Bearer realm="tiffin"'
+    assert served.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/v2/health/ready", "/v2/models/echo_model/ready"])
+def test_open_inference_protocol_health_needs_no_key(path: str) -> None:
+    os.environ["API_KEY"] = "key-one"
+    with TestClient(GuardedModel) as client:
+        assert client.get(path).status_code == 200
