@@ -11,6 +11,7 @@ from tiffin.exceptions import ConfigurationError
 __all__ = ["SECRETS_DIR_VARIABLE", "Secrets", "env_name", "secrets"]
 
 SECRETS_DIR_VARIABLE = "TIFFIN_SECRETS_DIR"
+_MIN_REDACTED = 8
 
 
 def env_name(secret: str) -> str:
@@ -42,7 +43,13 @@ class Secrets(Mapping[str, str]):
             raise ConfigurationError(_missing_message(missing, directory))
 
     def values_for_redaction(self) -> list[str]:
-        return [value for value in self._values.values() if value]
+        """Values to scrub from log lines and error messages.
+
+        tiffin itself never logs a secret; this catches user code that does. Values shorter
+        than 8 characters are left out: replacing every "k" would garble every message and
+        point at the key.
+        """
+        return [value for value in self._values.values() if len(value) >= _MIN_REDACTED]
 
     def __getitem__(self, name: str) -> str:
         try:
