@@ -206,6 +206,8 @@ def _endpoint(cls: type, attribute: str, method: APIMethod[Any]) -> Endpoint:
     try:
         input_spec, output_spec = InputSpec.from_function(func), OutputSpec.from_function(func)
     except (TiffinError, NameError, TypeError) as exc:
+        if func.__qualname__ in str(exc):  # io's messages already name the method
+            raise
         raise type(exc)(f"{cls.__qualname__}.{attribute}: {exc}") from exc
     parameters = list(inspect.signature(func).parameters.values())[1:]
     for parameter in parameters:
