@@ -391,3 +391,15 @@ def test_endpoint_lookup_of_an_unknown_api_lists_the_known_ones() -> None:
 def test_import_string_points_at_the_class() -> None:
     definition = definition_of(tiffin.service(_plain_class()))
     assert definition.import_string == f"{__name__}:_plain_class.<locals>.Plain"
+
+
+def test_annotation_error_names_the_method_once() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+
+        @tiffin.service
+        class Odd:
+            @tiffin.api
+            def connect(self, sock: socket.socket) -> JSON:
+                return {}
+
+    assert str(caught.value).count("Odd.connect") == 1
