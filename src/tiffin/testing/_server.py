@@ -222,7 +222,9 @@ def _scopes(frame: Any) -> list[dict[str, Any]]:
 
 
 def _named(value: Any, name: str) -> bool:
-    if not (isinstance(value, type) and is_service(value)):
+    # type(value), not isinstance(): the scan meets every object of every loaded module, and
+    # isinstance() falls back to a __class__ that some of them compute (and warn in).
+    if not (issubclass(type(value), type) and is_service(value)):
         return False
     from tiffin.services import definition_of
 
