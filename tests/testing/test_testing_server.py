@@ -4,6 +4,9 @@ exercised in ``tests/e2e``."""
 from __future__ import annotations
 
 import socket
+import sys
+import types
+import warnings
 
 import pytest
 
@@ -70,3 +73,22 @@ def test_requests_before_start_say_to_use_a_with_block() -> None:
 
 def test_stopping_a_server_that_never_started_is_harmless() -> None:
     assert Server(Resolvable).stop() is None
+
+
+class _Touchy:
+    """An object that warns when asked for its class, as some deprecated library objects do."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        warnings.warn("do not touch", FutureWarning, stacklevel=2)
+        return object
+
+
+def test_target_search_does_not_touch_other_modules_objects(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = types.ModuleType("touchy_library")
+    module.deprecated = _Touchy()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "touchy_library", module)
+    with pytest.raises(InvalidArgument, match="NoSuchService"):
+        Server("NoSuchService")
