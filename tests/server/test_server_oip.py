@@ -136,3 +136,11 @@ def test_v2_infer_answers_post_only(client: TestClient) -> None:
 
 def test_v2_unknown_path_is_404(client: TestClient) -> None:
     assert client.get("/v2/models/parity/explain").status_code == 404
+
+
+def test_v2_infer_with_inputs_the_model_refuses_is_400(client: TestClient) -> None:
+    response = _infer(
+        client, "parity", [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [0, 0, 1]}]
+    )
+    assert response.status_code == 400
+    assert "refused the inputs" in response.json()["error"]["message"]

@@ -235,3 +235,16 @@ def test_docs_page_is_html_naming_the_service(path: str) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert "shapes" in response.text
+
+
+def test_each_schema_json_input_schema_is_self_contained(documents: Any) -> None:
+    """References in /schema.json resolve inside the API's own schema (its root $defs)."""
+    import jsonschema
+
+    schema_json, _ = documents
+    (count,) = [api for api in schema_json["apis"] if api["name"] == "count"]
+    schema = count["input"]["schema"]
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    validator.validate({"tree": {"name": "root", "children": [{"name": "leaf"}]}})
+    assert not validator.is_valid({"tree": {"name": "root", "children": [{"name": 3}]}})

@@ -370,7 +370,7 @@ class APIRoute:
             try:
                 if self.endpoint.is_stream:
                     return function(**kwargs)
-                return await _deadline(function(**kwargs), self.timeout, self.name)
+                return await deadline(function(**kwargs), self.timeout, self.name)
             finally:
                 if gate is not None:
                     gate.release()
@@ -385,7 +385,7 @@ class APIRoute:
             # The slot is freed when the thread is, not when the client gives up: a timed-out
             # call still occupies its thread, and admitting another would oversubscribe.
             future.add_done_callback(lambda _: loop.call_soon_threadsafe(gate.release))
-        return await _deadline(asyncio.wrap_future(future), self.timeout, self.name)
+        return await deadline(asyncio.wrap_future(future), self.timeout, self.name)
 
     async def stream(self, send: Send, result: Any, request: Request) -> int:
         from tiffin.server._streaming import stream_response
@@ -444,7 +444,7 @@ def _not_allowed(method: str, allowed: frozenset[str]) -> MethodNotAllowed:
 
 if sys.version_info >= (3, 11):
 
-    async def _deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
+    async def deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
         try:
             async with asyncio.timeout(seconds):
                 return await awaitable
@@ -453,7 +453,7 @@ if sys.version_info >= (3, 11):
 
 else:  # pragma: no cover - Python 3.10
 
-    async def _deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
+    async def deadline(awaitable: Awaitable[Any], seconds: float, api: str) -> Any:
         try:
             return await asyncio.wait_for(awaitable, seconds)
         except asyncio.TimeoutError:

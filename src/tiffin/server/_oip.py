@@ -127,7 +127,7 @@ async def _infer(app: ServiceApp, name: str, body: bytes) -> tuple[int, dict[str
     runner = _runner(app, name)
     request = _parse(body)
     arrays = [_array(tensor, index) for index, tensor in enumerate(request["inputs"])]
-    result = await runner.async_run(*arrays)
+    result = await _run(app, runner, arrays)
     outputs = result if isinstance(result, (tuple, list)) else [result]
     response: dict[str, Any] = {
         "model_name": runner.name,
@@ -136,6 +136,22 @@ async def _infer(app: ServiceApp, name: str, body: bytes) -> tuple[int, dict[str
     if "id" in request:
         response["id"] = request["id"]
     return 200, response
+
+
+async def _run(app: ServiceApp, runner: Runner, arrays: list[Any]) -> Any:
+    """Run the model as an API request would: admitted by the traffic gate, under the
+    service's deadline. The inputs are all the client's, so the model refusing them is a 400."""
+    from tiffin.server._app import deadline
+
+    if app.gate is not None:
+        await app.gate.acquire()
+    try:
+        return await deadline(runner.async_run(*arrays), app.timeout, f"/v2/models/{runner.name}")
+    except (ValueError, TypeError) as exc:
+        raise BadInput(f"Model {runner.name!r} refused the inputs: {exc}") from exc
+    finally:
+        if app.gate is not None:
+            app.gate.release()
 
 
 def _parse(body: bytes) -> dict[str, Any]:

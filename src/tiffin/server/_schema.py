@@ -41,9 +41,19 @@ def _api_schema(endpoint: Endpoint) -> dict[str, Any]:
         "methods": list(endpoint.http_methods),
         "doc": endpoint.doc,
         "batchable": endpoint.config.batchable,
-        "input": endpoint.input.describe(),
-        "output": endpoint.output.describe(),
+        "input": _standalone_schema(endpoint.input.describe()),
+        "output": _standalone_schema(endpoint.output.describe()),
     }
+
+
+def _standalone_schema(described: dict[str, Any]) -> dict[str, Any]:
+    """Make ``described["schema"]`` a self-contained JSON Schema: every nested ``$defs``
+    lifted to its root, where its ``#/$defs/...`` references point."""
+    definitions: dict[str, Any] = {}
+    schema = _rewrite(described["schema"], definitions, "#/$defs/")
+    if definitions:
+        schema["$defs"] = definitions
+    return {**described, "schema": schema}
 
 
 def openapi_document(definition: ServiceDefinition) -> dict[str, Any]:
@@ -124,25 +134,26 @@ def _hoist(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     definitions nested in an operation's schema would not be found. They may sit at any
     depth (a model parameter's schema nested in the by-name object), so all are moved.
     """
-    hoisted: dict[str, Any] = _rewrite(schema, schemas)
+    hoisted: dict[str, Any] = _rewrite(schema, schemas, "#/components/schemas/")
     return hoisted
 
 
-def _rewrite(node: Any, schemas: dict[str, Any]) -> Any:
+def _rewrite(node: Any, schemas: dict[str, Any], target: str) -> Any:
+    """``node`` without its ``$defs`` (collected into ``schemas``), references to ``target``."""
     if isinstance(node, dict):
         for name, definition in node.get("$defs", {}).items():
-            schemas[name] = _rewrite(definition, schemas)
+            schemas[name] = _rewrite(definition, schemas, target)
         return {
             key: (
-                value.replace("#/$defs/", "#/components/schemas/")
+                value.replace("#/$defs/", target)
                 if key == "$ref" and isinstance(value, str)
-                else _rewrite(value, schemas)
+                else _rewrite(value, schemas, target)
             )
             for key, value in node.items()
             if key != "$defs"
         }
     if isinstance(node, list):
-        return [_rewrite(item, schemas) for item in node]
+        return [_rewrite(item, schemas, target) for item in node]
     return node
 
 
