@@ -35,6 +35,12 @@ SCENARIO_TITLES = {
 }
 
 
+def _label(framework: str, scenario: str) -> str:
+    if scenario != "iris" and framework == "tiffin":
+        return "tiffin"
+    return LABELS.get(framework, framework)
+
+
 def _med(values: Iterable[float]) -> float:
     values = [v for v in values if v == v]
     return statistics.median(values) if values else float("nan")
@@ -125,6 +131,8 @@ def _machine(res: Results, add: Callable[[str], None]) -> None:
         f"- CPU: {m.get('cpu')} x {m.get('cores')} cores; RAM {m.get('memory_gib')} GiB; "
         f"kernel {m.get('kernel')}; {m.get('os')}; Python {m.get('python')}; {m.get('wrk')}."
     )
+    if res.data.get("tiffin_commit"):
+        add(f"- tiffin at commit {res.data['tiffin_commit']}.")
     add("- The machine is shared and noisy: wrk runs on the same 2 cores as the servers.")
     for env, found in res.data.get("versions", {}).items():
         listed = ", ".join(f"{k} {v}" for k, v in found.items())
@@ -158,6 +166,21 @@ def _method(res: Results, add: Callable[[str], None], settings: dict[str, Any]) 
         "- Every framework runs with its own defaults (access logs included where the "
         "framework logs by default: tiffin, uvicorn, BentoML), output sent to a file."
     )
+    add(
+        "- Each framework has its own venv under `benchmarks/.peers/` with the same numpy, "
+        "scikit-learn, joblib and torch (pinned to the project venv's versions); tiffin's is an "
+        "editable install of this checkout with `[sklearn,pytorch]`, as a user would have it "
+        "(the dev venv also has pandas and pyarrow, which scikit-learn then imports: +0.2 s "
+        "start-up and +40 MB per worker that no peer pays)."
+    )
+    others = [r.get("other_cpu_pct") for r in res.runs if r.get("other_cpu_pct") is not None]
+    if others:
+        noisy = sum(1 for o in others if o > 25)
+        add(
+            f"- Noise: CPU used by other programs on the machine during the wrk runs (machine "
+            f"busy time less the server's and wrk's): median {_med(others):.0f}% of one core, "
+            f"over 25% in {noisy} of {len(others)} runs (column *other load %*)."
+        )
     add(f"- load: `{commands.get('wrk', '')}`")
     add("- servers (cwd `benchmarks/apps`; `BENCH_SCENARIO`, `BENCH_WORK_DIR`, `TIFFIN_HOME` set):")
     add("")
@@ -270,9 +293,10 @@ def _scenario(res: Results, add: Callable[[str], None], scenario: str) -> None:
         rounds = max((len(res.runs_of(framework=f, **where)) for f in frameworks), default=0)
         add(f"**workers {workers}, c={conns}, body {body}** ({rounds} rounds)\n")
         header = (
-            "| framework | req/s | p50 ms | p99 ms | errors | server CPU % (busiest processes) |"
+            "| framework | req/s | p50 ms | p99 ms | errors | server CPU % (busiest processes) "
+            "| other load % | peak RSS MB |"
         )
-        rule = "|---|---:|---:|---:|---:|---|"
+        rule = "|---|---:|---:|---:|---:|---|---:|---:|"
         for main in mains:
             header += f" {main} ÷ this: req/s | p99 |"
             rule += "---:|---:|"
@@ -295,9 +319,16 @@ def _scenario(res: Results, add: Callable[[str], None], scenario: str) -> None:
             errors = sum(r["errors"] for r in runs)
             cpu = _med(r["server_cpu_pct"] for r in runs)
             procs = runs[len(runs) // 2]["process_cpu_pct"]
+            other = _med(r.get("other_cpu_pct", float("nan")) for r in runs)
+            peak = _med(
+                s.get("peak_rss_mb", float("nan"))
+                for s in res.servers_of(scenario=scenario, framework=framework, workers=workers)
+            )
             line = (
-                f"| {LABELS.get(framework, framework)} | {_num(_med(rps))}{_spread(rps)} | "
-                f"{_med(p50):.1f} | {_med(p99):.1f}{_spread(p99)} | {errors} | {cpu:.0f} ({'/'.join(f'{p:.0f}' for p in procs[:4])}) |"
+                f"| {_label(framework, scenario)} | {_num(_med(rps))}{_spread(rps)} | "
+                f"{_med(p50):.1f} | {_med(p99):.1f}{_spread(p99)} | {errors} | "
+                f"{cpu:.0f} ({'/'.join(f'{p:.0f}' for p in procs[:4])}) | {_num(other)} | "
+                f"{_num(peak)} |"
             )
             for main in mains:
                 if framework == main:
@@ -354,32 +385,54 @@ def _startup(res: Results, add: Callable[[str], None]) -> None:
 
 
 def _memory(res: Results, add: Callable[[str], None]) -> None:
-    add("## Memory (iris)\n")
+    add("## Memory\n")
     add(
         "Idle: after start-up, once the processes are quiet. Peak: the largest sum of RSS over all "
         "processes sampled during the server's life (load included). MB, median over rounds.\n"
     )
     add(
-        "| framework | workers | processes | idle RSS, all | idle PSS, all | idle RSS, largest process | peak RSS, all |"
+        "| scenario | framework | workers | processes | idle RSS, all | idle PSS, all | idle RSS, largest process | peak RSS, all |"
     )
-    add("|---|---:|---:|---:|---:|---:|---:|")
-    for framework in res.frameworks("iris"):
-        for workers in (1, 2):
+    add("|---|---|---:|---:|---:|---:|---:|---:|")
+    for scenario, framework, workers in [
+        (sc, f, w) for sc in ("iris", "noop") for f in res.frameworks(sc) for w in (1, 2)
+    ]:
+        if True:
             found = [
                 s
-                for s in res.servers_of(scenario="iris", framework=framework, workers=workers)
+                for s in res.servers_of(scenario=scenario, framework=framework, workers=workers)
                 if "idle" in s
             ]
             if not found:
                 continue
             idle = [s["idle"] for s in found]
             add(
-                f"| {LABELS[framework]} | {workers} | {_med(i['processes'] for i in idle):.0f} | "
+                f"| {scenario} | {_label(framework, scenario)} | {workers} | {_med(i['processes'] for i in idle):.0f} | "
                 f"{_med(i['rss_total_mb'] for i in idle):.0f} | {_med(i['pss_total_mb'] for i in idle):.0f} | "
                 f"{_med(i['largest_process_rss_mb'] for i in idle):.0f} | "
                 f"{_med(s.get('peak_rss_mb', float('nan')) for s in found):.0f} |"
             )
     add("")
+    add("Processes of one iris server with 1 worker (idle RSS MB, first round):\n")
+    for framework in res.frameworks("iris"):
+        found = [
+            s
+            for s in res.servers_of(scenario="iris", framework=framework, workers=1)
+            if "idle" in s
+        ]
+        if found:
+            parts = [
+                f"{p['rss_mb']:.0f} `{_role(p['cmd'])}`"
+                for p in found[0]["idle"]["by_process"].values()
+            ]
+            add(f"- {LABELS[framework]}: " + ", ".join(parts))
+    add("")
+
+
+def _role(command: str) -> str:
+    words = [w for w in command.split() if not w.startswith("/") or w.endswith(".py")]
+    text = " ".join(words[:4]) if words else command
+    return text[:70]
 
 
 def _imports(res: Results, add: Callable[[str], None]) -> None:

@@ -22,6 +22,7 @@ import argparse
 import atexit
 import contextlib
 import dataclasses
+import fcntl
 import datetime
 import hashlib
 import http.client
@@ -51,7 +52,7 @@ RESULTS_DIR = ROOT / "results"
 LUA = ROOT / "lua" / "post.lua"
 NOTES = ROOT / "NOTES.md"
 REPORT = ROOT / "RESULTS.md"
-PROJECT_BIN = Path(sys.executable).parent
+TIFFIN_BIN = PEERS / "tiffin" / "bin"
 
 sys.path.insert(0, str(APPS))
 sys.path.insert(1, str(ROOT))
@@ -60,7 +61,11 @@ sys.path.insert(1, str(ROOT))
 
 TORCH = "torch==2.13.0"  # the only torch wheel on this machine's disk: never let pip pick another
 BENTOML = "bentoml==1.4.40"
+# tiffin is served from a venv like a user's (`pip install tiffin[sklearn,pytorch]`, editable
+# so the architect's changes count at once), not from the dev venv: that one has pandas and
+# pyarrow, which scikit-learn then imports (+0.2 s start-up, +40 MB per worker).
 PEER_PACKAGES: dict[str, list[str]] = {
+    "tiffin": ["-e", f"{REPO}[sklearn,pytorch]"],
     "fastapi": ["fastapi==0.165.0", "uvicorn[standard]==0.54.0"],
     "bentoml": [BENTOML],
     "litserve": ["litserve==0.2.19"],
@@ -77,6 +82,10 @@ TIFFIN_CLASSES = {
     ("tiffin", "mlp"): "MLPService",
     ("tiffin", "payload"): "PayloadService",
 }
+# Worker counts some (scenario, framework) pairs are limited to, to keep `make bench` within
+# 15 minutes: the async tiffin variant shows what the thread-pool hop costs; BentoML's no-op
+# shows its floor and the idle size of its worker without a model.
+ONLY_WORKERS = {("iris", "tiffin-async"): (1,), ("noop", "bentoml"): (1,)}
 BENTOML_CLASSES = {"iris": "IrisService", "noop": "NoopService", "mlp": "MLPService"}
 
 
@@ -98,6 +107,9 @@ class Scenario:
     title: str
 
 
+ALL_SCENARIOS = ("iris", "noop", "mlp", "payload")
+
+
 def scenarios(args: argparse.Namespace) -> list[Scenario]:
     main_conns = tuple(args.conns)
     main_workers = tuple(args.workers)
@@ -116,7 +128,7 @@ def scenarios(args: argparse.Namespace) -> list[Scenario]:
         ),
         Scenario(
             "noop",
-            ("bare", "tiffin", "fastapi-async"),
+            ("bare", "tiffin", "fastapi-async", "bentoml"),
             main_workers,
             main_conns,
             json_body["noop"],
@@ -183,6 +195,14 @@ def median(values: list[float]) -> float:
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _TICK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """Busy CPU seconds of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / _TICK
 
 
 def _proc_table() -> dict[int, tuple[int, int, float, int]]:
@@ -277,6 +297,7 @@ class Server:
         self.ready_s = float("nan")
         self.peak_rss = 0
         self.peak_procs = 0
+        self.stop_s = float("nan")
         self._sampling = threading.Event()
         self._sampler: threading.Thread | None = None
 
@@ -372,6 +393,7 @@ class Server:
         if process is None:
             return
         self._sampling.set()
+        stopping = time.perf_counter()
         pids = set(process_tree(process.pid)) if process.poll() is None else set()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -386,6 +408,7 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=5)
+        self.stop_s = time.perf_counter() - stopping
         self.process = None
         _LIVE.discard(self)
 
@@ -438,11 +461,14 @@ def ensure_venv(name: str, packages: list[str]) -> tuple[str, bool, str]:
     """Create ``.peers/NAME`` with ``packages`` unless its stamp says it has them already."""
     folder = PEERS / name
     stamp = folder / ".bench-stamp"
-    wanted = hashlib.sha256(json.dumps(packages).encode()).hexdigest()
+    key = json.dumps(packages)
+    if name == "tiffin":  # its dependencies change with pyproject.toml
+        key += (REPO / "pyproject.toml").read_text()
+    wanted = hashlib.sha256(key.encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == wanted and venv_python(name).exists():
         return name, True, "up to date"
     if folder.exists():
-        shutil.rmtree(folder)
+        shutil.rmtree(folder, ignore_errors=True)
     PEERS.mkdir(parents=True, exist_ok=True)
     log_file = PEERS / f"{name}.log"
     log_file.write_text("")
@@ -512,6 +538,13 @@ def setup_peers() -> dict[str, str]:
 # -- models and bodies ---------------------------------------------------------------------
 
 
+def compile_sources() -> None:
+    """Byte-compile tiffin's (editable) sources and the apps: this machine sets
+    PYTHONDONTWRITEBYTECODE, so without it every tiffin process would compile tiffin anew
+    (~0.13 s per process), which no installed package pays."""
+    run_quiet([str(venv_python("tiffin")), "-m", "compileall", "-q", str(REPO / "src"), str(APPS)])
+
+
 def build_models() -> dict[str, Any]:
     """Fit/initialise the models, save them for the peers and into tiffin's store."""
     import numpy as np
@@ -558,7 +591,7 @@ def server_spec(
     extra = {"BENCH_SCENARIO": scenario, "BENCH_WORKERS": str(workers)}
     if framework.startswith("tiffin"):
         target = f"tiffin_app:{TIFFIN_CLASSES[(framework, scenario)]}"
-        command = [str(PROJECT_BIN / "tiffin"), "serve", target, *host, "--workers", str(workers)]
+        command = [str(TIFFIN_BIN / "tiffin"), "serve", target, *host, "--workers", str(workers)]
         return command, "/readyz", extra
     if framework in ("fastapi-def", "fastapi-async", "bare"):
         app = "bare_asgi:app" if framework == "bare" else f"fastapi_app:app_{framework[8:]}"
@@ -601,7 +634,7 @@ def route_for(framework: str, scenario: str, body: Body) -> str:
 
 def server_env(framework: str, extra: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    venv = PROJECT_BIN if framework.startswith("tiffin") else PEERS / _peer_of(framework) / "bin"
+    venv = PEERS / _peer_of(framework) / "bin"
     env["PATH"] = f"{venv}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     env.update(
@@ -617,6 +650,8 @@ def server_env(framework: str, extra: dict[str, str]) -> dict[str, str]:
 
 
 def _peer_of(framework: str) -> str:
+    if framework.startswith("tiffin"):
+        return "tiffin"
     return "fastapi" if framework in ("fastapi-def", "fastapi-async", "bare") else framework
 
 
@@ -676,19 +711,28 @@ def wrk(
 
 
 def measure(
-    server: Server, path: str, body: Body, conns: int, args: argparse.Namespace
+    server: Server, path: str, body: Body, conns: int, args: argparse.Namespace, warm: bool
 ) -> dict[str, Any]:
-    if args.warmup > 0:
+    """One wrk run (after a warm-up run when ``warm``), with the CPU used meanwhile by the
+    server's processes, by wrk and by everything else on the machine (the noise)."""
+    if warm and args.warmup > 0:
         wrk(server.port, path, body, conns, args.warmup, args.wrk_threads)
     before = server.cpu_by_pid()
+    busy_before = machine_busy()
     started = time.perf_counter()
     result = wrk(server.port, path, body, conns, args.duration, args.wrk_threads)
     elapsed = time.perf_counter() - started
+    busy_after = machine_busy()
     after = server.cpu_by_pid()
     shares = {pid: 100 * (after[pid] - before.get(pid, 0.0)) / elapsed for pid in after}
     busy = sorted((round(v, 1) for v in shares.values() if v >= 2.0), reverse=True)
     result["server_cpu_pct"] = round(sum(shares.values()), 1)
     result["process_cpu_pct"] = busy
+    machine_pct = 100 * (busy_after - busy_before) / elapsed
+    result["machine_cpu_pct"] = round(machine_pct, 1)
+    result["other_cpu_pct"] = round(
+        max(0.0, machine_pct - result["server_cpu_pct"] - result["wrk_cpu_pct"]), 1
+    )
     return result
 
 
@@ -717,9 +761,9 @@ def run_rounds(args: argparse.Namespace, plan: list[Scenario], data: dict[str, A
                 for framework in frameworks:
                     if args.frameworks and framework not in args.frameworks:
                         continue
-                    if data["setup"].get(
-                        _peer_of(framework), "ok"
-                    ) != "ok" and not framework.startswith("tiffin"):
+                    if workers not in ONLY_WORKERS.get((scenario.name, framework), (workers,)):
+                        continue
+                    if data["setup"].get(_peer_of(framework), "ok") != "ok":
                         continue
                     one_server(args, data, scenario, framework, workers, round_index, logs)
 
@@ -760,11 +804,13 @@ def one_server(
             ]
             server.settle()
             record["idle"] = server.memory()
+            first = True
             for conns in scenario.conns:
                 for body in scenario.bodies:
                     result = measure(
-                        server, route_for(framework, scenario.name, body), body, conns, args
+                        server, route_for(framework, scenario.name, body), body, conns, args, first
                     )
+                    first = False
                     result.update(record, conns=conns, body=body.name)
                     result.pop("check", None)
                     result.pop("idle", None)
@@ -779,10 +825,13 @@ def one_server(
     except (ServerFailed, RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
         record["failure"] = str(exc)[-2000:]
         log(f"{label}: FAILED {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+    record["stop_s"] = server.stop_s
     data["servers"].append(record)
     if "failure" not in record:
+        idle = record.get("idle", {}).get("rss_total_mb", 0)
         log(
-            f"{label}: ready in {record['ready_s']:.2f} s, idle RSS {record.get('idle', {}).get('rss_total_mb', 0):.0f} MB"
+            f"{label}: ready in {record['ready_s']:.2f} s, idle RSS {idle:.0f} MB, "
+            f"stopped in {server.stop_s:.2f} s"
         )
 
 
@@ -795,7 +844,9 @@ def ceilings() -> dict[str, Any]:
     result: dict[str, Any] = {}
     env = server_env("tiffin", {})
     for group in ("iris", "mlp", "payload"):
-        done = run_quiet([sys.executable, str(ROOT / "ceilings.py"), group], env=env, cwd=str(APPS))
+        done = run_quiet(
+            [str(venv_python("tiffin")), str(ROOT / "ceilings.py"), group], env=env, cwd=str(APPS)
+        )
         try:
             result.update(json.loads(done.stdout.strip().splitlines()[-1]))
         except (json.JSONDecodeError, IndexError):
@@ -806,17 +857,17 @@ def ceilings() -> dict[str, Any]:
 def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
     """Wall time of ``python -c "import X"`` less that of ``python -c pass`` (median)."""
     targets = [
-        ("tiffin", "tiffin", Path(sys.executable), "import tiffin"),
+        ("tiffin", "tiffin", venv_python("tiffin"), "import tiffin"),
         (
             "tiffin + service API",
             "tiffin",
-            Path(sys.executable),
+            venv_python("tiffin"),
             "import tiffin, tiffin.io; tiffin.service; tiffin.api",
         ),
         (
             "tiffin.server (what a worker imports)",
             "tiffin",
-            Path(sys.executable),
+            venv_python("tiffin"),
             "import tiffin.server._app",
         ),
         ("fastapi", "fastapi", venv_python("fastapi"), "import fastapi"),
@@ -825,7 +876,7 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
     ]
     out: dict[str, Any] = {}
     for label, env, python, code in targets:
-        if env != "tiffin" and setup.get(env) != "ok":
+        if setup.get(env) != "ok":
             continue
 
         def wall(source: str, python: Path = python) -> float:
@@ -841,7 +892,9 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
             "interpreter_ms": 1000 * base,
             "code": code,
         }
-    trace = run_quiet([sys.executable, "-X", "importtime", "-c", "import tiffin"], cwd=str(WORK))
+    trace = run_quiet(
+        [str(venv_python("tiffin")), "-X", "importtime", "-c", "import tiffin"], cwd=str(WORK)
+    )
     rows = []
     for line in trace.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
@@ -850,6 +903,8 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
                 (int(match.group(1)), int(match.group(2)), len(match.group(3)), match.group(4))
             )
     top = [r for r in rows if r[3] == "tiffin"]
+    if "tiffin" not in out:
+        return out
     out["tiffin"]["importtime_cumulative_ms"] = top[-1][1] / 1000 if top else None
     out["tiffin"]["slowest_self_ms"] = [
         {"module": name, "self_ms": self_us / 1000}
@@ -1034,7 +1089,7 @@ def machine() -> dict[str, Any]:
 
 
 VERSION_SETS = {
-    "project": (
+    "tiffin": (
         "tiffin",
         "uvicorn",
         "httptools",
@@ -1044,6 +1099,8 @@ VERSION_SETS = {
         "scikit-learn",
         "torch",
         "pydantic",
+        "prometheus-client",
+        "pandas",
     ),
     "fastapi": (
         "fastapi",
@@ -1082,8 +1139,8 @@ def versions(setup: dict[str, str]) -> dict[str, dict[str, str]]:
     )
     found = {}
     for env, names in VERSION_SETS.items():
-        python = Path(sys.executable) if env == "project" else venv_python(env)
-        if env != "project" and setup.get(env) != "ok":
+        python = venv_python(env)
+        if setup.get(env) != "ok":
             continue
         done = run_quiet([str(python), "-c", code, *names])
         with contextlib.suppress(json.JSONDecodeError):
@@ -1154,6 +1211,14 @@ def main(argv: list[str] | None = None) -> int:
         write_report(data, args.report)
         return 0
     signal.signal(signal.SIGTERM, _on_signal)
+    WORK.mkdir(parents=True, exist_ok=True)
+    lock = open(WORK / ".lock", "w")  # noqa: SIM115 - held until the process exits
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(
+            "Another benchmark run holds benchmarks/.work/.lock; wait for it."
+        ) from None
     began = time.perf_counter()
     stages: dict[str, float] = {}
     data: dict[str, Any] = {
@@ -1172,10 +1237,14 @@ def main(argv: list[str] | None = None) -> int:
         }
     stages["setup_peers_s"] = time.perf_counter() - stage
     stage = time.perf_counter()
+    compile_sources()
     models = build_models()
     data["models"] = {k: v for k, v in models.items() if k != "objects"}
     stages["build_models_s"] = time.perf_counter() - stage
     data["machine"] = machine()
+    head = run_quiet(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
+    dirty = run_quiet(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"]).stdout.strip()
+    data["tiffin_commit"] = head + (" (src/ has uncommitted changes)" if dirty else "")
     data["versions"] = versions(data["setup"])
     plan = [s for s in scenarios(args) if s.name in args.scenarios]
     data["commands"] = {
@@ -1215,7 +1284,11 @@ def main(argv: list[str] | None = None) -> int:
         stamp = data["started"].replace(":", "").replace("-", "")[:15]
         raw = json.dumps(data, indent=1, default=str)
         (RESULTS_DIR / f"bench-{stamp}.json").write_text(raw)
-        (RESULTS_DIR / "latest.json").write_text(raw)
+        # A partial run (some scenarios or frameworks) never replaces the full results.
+        partial = bool(args.frameworks) or set(args.scenarios) != set(ALL_SCENARIOS)
+        (RESULTS_DIR / ("partial.json" if partial else "latest.json")).write_text(raw)
+        if partial and args.report == REPORT:
+            args.report = RESULTS_DIR / "partial.md"
         write_report(data, args.report)
     log(
         f"done in {stages['total_s']:.0f} s; report: {args.report.relative_to(REPO) if args.report.is_relative_to(REPO) else args.report}"
