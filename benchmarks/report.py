@@ -131,8 +131,13 @@ def _machine(res: Results, add: Callable[[str], None]) -> None:
         f"- CPU: {m.get('cpu')} x {m.get('cores')} cores; RAM {m.get('memory_gib')} GiB; "
         f"kernel {m.get('kernel')}; {m.get('os')}; Python {m.get('python')}; {m.get('wrk')}."
     )
-    if res.data.get("tiffin_commit"):
-        add(f"- tiffin at commit {res.data['tiffin_commit']}.")
+    source = res.data.get("tiffin_source")
+    if source:
+        changes = " plus uncommitted changes in `src/`" if source["uncommitted"] else ""
+        add(
+            f"- tiffin: commit {source['commit']}{changes}, copied at the start of the run "
+            f"(digest {source['digest']}) so that the whole run serves one tree."
+        )
     add("- The machine is shared and noisy: wrk runs on the same 2 cores as the servers.")
     for env, found in res.data.get("versions", {}).items():
         listed = ", ".join(f"{k} {v}" for k, v in found.items())

@@ -22,8 +22,8 @@ import argparse
 import atexit
 import contextlib
 import dataclasses
-import fcntl
 import datetime
+import fcntl
 import hashlib
 import http.client
 import json
@@ -51,6 +51,7 @@ WORK = ROOT / ".work"
 RESULTS_DIR = ROOT / "results"
 LUA = ROOT / "lua" / "post.lua"
 NOTES = ROOT / "NOTES.md"
+SNAPSHOT = ROOT / ".work" / "tiffin-src"
 REPORT = ROOT / "RESULTS.md"
 TIFFIN_BIN = PEERS / "tiffin" / "bin"
 
@@ -538,11 +539,40 @@ def setup_peers() -> dict[str, str]:
 # -- models and bodies ---------------------------------------------------------------------
 
 
-def compile_sources() -> None:
-    """Byte-compile tiffin's (editable) sources and the apps: this machine sets
-    PYTHONDONTWRITEBYTECODE, so without it every tiffin process would compile tiffin anew
-    (~0.13 s per process), which no installed package pays."""
-    run_quiet([str(venv_python("tiffin")), "-m", "compileall", "-q", str(REPO / "src"), str(APPS)])
+def snapshot_sources(revision: str = "") -> dict[str, Any]:
+    """Copy ``src/tiffin`` as it is now into ``.work/tiffin-src`` and byte-compile it (and the
+    apps); every tiffin process of the run imports that copy (``PYTHONPATH``), so edits made to
+    the working tree while the benchmark runs do not leak into it. Byte-compiling matters:
+    this machine sets PYTHONDONTWRITEBYTECODE, and an editable tiffin would otherwise compile
+    its sources in every process (~0.13 s each), which no installed package pays."""
+    target = SNAPSHOT / "tiffin"
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    git = ["git", "-C", str(REPO)]
+    if revision:  # a committed tree: `git archive REV src/tiffin`
+        SNAPSHOT.mkdir(parents=True)
+        archive = subprocess.run(
+            [*git, "archive", "--format=tar", revision, "src/tiffin"],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(
+            ["tar", "-x", "-C", str(SNAPSHOT), "--strip-components=1"],
+            input=archive.stdout,
+            check=True,
+        )
+    else:
+        shutil.copytree(
+            REPO / "src" / "tiffin", target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    digest = hashlib.sha256()
+    for path in sorted(target.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(target)).encode())
+            digest.update(path.read_bytes())
+    run_quiet([str(venv_python("tiffin")), "-m", "compileall", "-q", str(SNAPSHOT), str(APPS)])
+    head = run_quiet([*git, "rev-parse", "--short", revision or "HEAD"]).stdout.strip()
+    dirty = "" if revision else run_quiet([*git, "status", "--porcelain", "--", "src"]).stdout
+    return {"commit": head, "uncommitted": bool(dirty.strip()), "digest": digest.hexdigest()[:12]}
 
 
 def build_models() -> dict[str, Any]:
@@ -637,6 +667,8 @@ def server_env(framework: str, extra: dict[str, str]) -> dict[str, str]:
     venv = PEERS / _peer_of(framework) / "bin"
     env["PATH"] = f"{venv}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
+    if framework.startswith("tiffin"):
+        env["PYTHONPATH"] = str(SNAPSHOT)
     env.update(
         {
             "BENCH_WORK_DIR": str(WORK),
@@ -875,13 +907,14 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
         ("litserve", "litserve", venv_python("litserve"), "import litserve"),
     ]
     out: dict[str, Any] = {}
-    for label, env, python, code in targets:
-        if setup.get(env) != "ok":
+    for label, peer, python, code in targets:
+        if setup.get(peer) != "ok":
             continue
+        environment = server_env(peer, {})
 
-        def wall(source: str, python: Path = python) -> float:
+        def wall(source: str, python: Path = python, env: dict[str, str] = environment) -> float:
             started = time.perf_counter()
-            subprocess.run([str(python), "-c", source], check=True, cwd=str(WORK))
+            subprocess.run([str(python), "-c", source], check=True, cwd=str(WORK), env=env)
             return time.perf_counter() - started
 
         wall(code)  # warm the page cache and byte code
@@ -893,7 +926,9 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
             "code": code,
         }
     trace = run_quiet(
-        [str(venv_python("tiffin")), "-X", "importtime", "-c", "import tiffin"], cwd=str(WORK)
+        [str(venv_python("tiffin")), "-X", "importtime", "-c", "import tiffin"],
+        cwd=str(WORK),
+        env=server_env("tiffin", {}),
     )
     rows = []
     for line in trace.stderr.splitlines():
@@ -1184,6 +1219,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile-seconds", type=int, default=8, help="py-spy sampling time [8; 0 skips]"
     )
+    parser.add_argument(
+        "--tiffin-revision",
+        default="",
+        metavar="REV",
+        help="serve tiffin's src/ as committed at REV (e.g. HEAD) [the working tree as it is]",
+    )
     parser.add_argument("--skip-setup", action="store_true", help="use the peer venvs as they are")
     parser.add_argument(
         "--report-only",
@@ -1237,14 +1278,11 @@ def main(argv: list[str] | None = None) -> int:
         }
     stages["setup_peers_s"] = time.perf_counter() - stage
     stage = time.perf_counter()
-    compile_sources()
+    data["tiffin_source"] = snapshot_sources(args.tiffin_revision)
     models = build_models()
     data["models"] = {k: v for k, v in models.items() if k != "objects"}
     stages["build_models_s"] = time.perf_counter() - stage
     data["machine"] = machine()
-    head = run_quiet(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]).stdout.strip()
-    dirty = run_quiet(["git", "-C", str(REPO), "status", "--porcelain", "--", "src"]).stdout.strip()
-    data["tiffin_commit"] = head + (" (src/ has uncommitted changes)" if dirty else "")
     data["versions"] = versions(data["setup"])
     plan = [s for s in scenarios(args) if s.name in args.scenarios]
     data["commands"] = {
