@@ -17,7 +17,6 @@ import secrets as _secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tiffin.exceptions import (
@@ -35,6 +34,7 @@ from tiffin.server._cache import ResponseCache, cache_key
 from tiffin.server._cluster import Cluster
 from tiffin.server._errors import error_response
 from tiffin.server._logging import redact, redact_secrets_in
+from tiffin.server._offload import Offload
 from tiffin.server._settings import ServeConfig
 from tiffin.server._traffic import TrafficGate
 from tiffin.services import Endpoint, ServiceDefinition
@@ -132,9 +132,7 @@ class ServiceApp:
             else None
         )
         self.auth = APIKeyCheck(definition.config.auth) if definition.config.auth else None
-        self.threads = ThreadPoolExecutor(
-            definition.config.threads or DEFAULT_THREADS, thread_name_prefix="tiffin-api"
-        )
+        self.threads = Offload(definition.config.threads or DEFAULT_THREADS)
         self.api_routes = {ep.route: APIRoute(self, ep) for ep in definition.endpoints}
         self.routes: dict[str, ASGIApp] = {**system_routes(self), **self.api_routes}
         self._init_task: asyncio.Task[None] | None = None
@@ -226,7 +224,7 @@ class ServiceApp:
         loop = asyncio.get_running_loop()
         for runner in self.runners:
             await loop.run_in_executor(None, runner.shutdown)
-        self.threads.shutdown(wait=False)
+        self.threads.shutdown()
 
     def check_ready(self) -> None:
         if self.state is State.READY:
@@ -379,13 +377,11 @@ class APIRoute:
     async def _run_sync(
         self, function: Callable[..., Any], kwargs: dict[str, Any], gate: TrafficGate | None
     ) -> Any:
-        loop = asyncio.get_running_loop()
-        future = self.app.threads.submit(functools.partial(function, **kwargs))
-        if gate is not None:
-            # The slot is freed when the thread is, not when the client gives up: a timed-out
-            # call still occupies its thread, and admitting another would oversubscribe.
-            future.add_done_callback(lambda _: loop.call_soon_threadsafe(gate.release))
-        return await deadline(asyncio.wrap_future(future), self.timeout, self.name)
+        # The slot is freed when the thread is, not when the client gives up: a timed-out
+        # call still occupies its thread, and admitting another would oversubscribe.
+        call = functools.partial(function, **kwargs)
+        future = self.app.threads.submit(call, gate.release if gate is not None else None)
+        return await deadline(future, self.timeout, self.name)
 
     async def stream(self, send: Send, result: Any, request: Request) -> int:
         from tiffin.server._streaming import stream_response

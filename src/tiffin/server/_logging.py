@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-from typing import Any
+import threading
+from typing import Any, TextIO
 
 from tiffin.io._json import dumps
 
@@ -82,13 +83,72 @@ def redact_secrets_in(logger: logging.Logger) -> logging.Logger:
     return logger
 
 
+class BufferedHandler(logging.Handler):
+    """Writes formatted records in batches: at most ``interval`` seconds late, or when
+    ``capacity`` lines wait. One write and flush per batch instead of per request is what
+    keeps an access log that is on by default cheap on the request path."""
+
+    def __init__(self, stream: TextIO, interval: float = 0.2, capacity: int = 512) -> None:
+        super().__init__()
+        self.stream = stream
+        self.interval = interval
+        self.capacity = capacity
+        self._lines: list[str] = []
+        self._stop = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_periodically, daemon=True)
+        self._flusher.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)
+            return
+        if len(self._lines) >= self.capacity:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            lines, self._lines = self._lines, []
+            if lines:
+                try:
+                    self.stream.write("".join(lines))
+                    self.stream.flush()
+                except (OSError, ValueError):  # the stream went away (closed stderr)
+                    self._stop.set()
+
+    def _flush_periodically(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.flush()
+        super().close()
+
+
+class _SkipAccess(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name != "tiffin.access"
+
+
 def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
+    """Server logs on stderr, text or JSON; access lines go through a buffered handler."""
+    formatter: logging.Formatter = (
+        JSONFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    )
     handler = logging.StreamHandler(sys.stderr)
-    if log_format == "json":
-        handler.setFormatter(JSONFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.setFormatter(formatter)
     handler.addFilter(RedactSecrets())
+    handler.addFilter(_SkipAccess())
+    access = BufferedHandler(sys.stderr)
+    access.setFormatter(formatter)
+    access_logger = logging.getLogger("tiffin.access")
+    for old in access_logger.handlers:
+        old.close()
+    access_logger.handlers[:] = [access]
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -50,10 +50,10 @@ async def _items(app: ServiceApp, result: Any) -> AsyncIterator[Any]:
             yield item
         return
     iterator: Iterator[Any] = iter(result)
-    loop = asyncio.get_running_loop()
+    step = functools.partial(next, iterator, _DONE)
     while True:
         # Each step of a sync generator may block (it runs the model): off the loop.
-        item = await loop.run_in_executor(app.threads, next, iterator, _DONE)
+        item = await app.threads.submit(step)
         if item is _DONE:
             return
         yield item

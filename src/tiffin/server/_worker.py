@@ -110,7 +110,10 @@ def main() -> None:
 
         logging.getLogger("tiffin.server").error("Cannot load %s: %s", config.target, exc)
         sys.exit(STARTUP_FAILED)
-    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(config)))
+    uvicorn_config = uvicorn.Config(app, **uvicorn_options(config))
+    # uvicorn's Config applies a logging dictConfig, which closes every existing handler.
+    configure_logging(config.log_format)
+    server = uvicorn.Server(uvicorn_config)
     server.run(sockets=[make_socket(config.host, config.port)])
     if not server.started:
         sys.exit(STARTUP_FAILED)
