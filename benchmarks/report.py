@@ -186,6 +186,12 @@ def _method(res: Results, add: Callable[[str], None], settings: dict[str, Any]) 
             f"busy time less the server's and wrk's): median {_med(others):.0f}% of one core, "
             f"over 25% in {noisy} of {len(others)} runs (column *other load %*)."
         )
+    waited = res.data.get("quiet_wait_total_s")
+    if waited is not None:
+        add(
+            f"- Before each server start the harness waits (at most 10 s each, 60 s in all) while "
+            f"other programs use over 25% of a core; it waited {waited:.0f} s in all this run."
+        )
     add(f"- load: `{commands.get('wrk', '')}`")
     add("- servers (cwd `benchmarks/apps`; `BENCH_SCENARIO`, `BENCH_WORK_DIR`, `TIFFIN_HOME` set):")
     add("")

@@ -800,6 +800,24 @@ def run_rounds(args: argparse.Namespace, plan: list[Scenario], data: dict[str, A
                     one_server(args, data, scenario, framework, workers, round_index, logs)
 
 
+def wait_for_quiet(args: argparse.Namespace, data: dict[str, Any]) -> float:
+    """Before a server starts (when nothing of ours runs), wait while other programs keep
+    the machine busy (more than ``--quiet-cpu`` % of a core), up to ``--quiet-wait`` seconds
+    each time and ``--quiet-budget`` seconds per run: bursts of other work (a test suite
+    in another session) then fall between measurements rather than into them."""
+    spent = data.setdefault("quiet_wait_total_s", 0.0)
+    limit = min(args.quiet_wait, args.quiet_budget - spent)
+    waited = 0.0
+    while waited < limit:
+        before = machine_busy()
+        time.sleep(0.3)
+        if 100 * (machine_busy() - before) / 0.3 < args.quiet_cpu:
+            break
+        waited += 0.3
+    data["quiet_wait_total_s"] = spent + waited
+    return waited
+
+
 def one_server(
     args: argparse.Namespace,
     data: dict[str, Any],
@@ -817,6 +835,7 @@ def one_server(
         "framework": framework,
         "workers": workers,
         "round": round_index + 1,
+        "waited_for_quiet_s": wait_for_quiet(args, data),
     }
     server = Server(
         framework,
@@ -1218,6 +1237,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--frameworks", default="", help="only these frameworks (comma-separated)")
     parser.add_argument(
         "--profile-seconds", type=int, default=8, help="py-spy sampling time [8; 0 skips]"
+    )
+    parser.add_argument(
+        "--quiet-cpu",
+        type=float,
+        default=25,
+        help="before each server, wait while other programs use more than this %% of a core [25]",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=10, help="longest such wait, seconds [10]"
+    )
+    parser.add_argument(
+        "--quiet-budget", type=float, default=60, help="total of such waits per run, seconds [60]"
     )
     parser.add_argument(
         "--tiffin-revision",
