@@ -493,34 +493,54 @@ def _ceilings(res: Results, add: Callable[[str], None]) -> None:
 
 
 def _profile(res: Results, add: Callable[[str], None]) -> None:
-    p = res.data.get("profile")
-    if not p:
+    profiles = {
+        name: res.data.get(key)
+        for name, key in (("iris", "profile"), ("noop", "profile_noop"))
+        if res.data.get(key)
+    }
+    if not profiles:
         return
-    load = p.get("load", {})
-    add("## Profile: tiffin's iris worker under load\n")
+    add("## Profile: where a tiffin worker's time goes\n")
     add(
-        f"`{p.get('command')}`: {p['samples']} samples of whichever thread of the worker holds "
-        f"the GIL (some thread held it {p.get('gil_held_pct', float('nan')):.0f}% of the time); the "
-        f"worker served {load.get('rps', 0):,.0f} req/s (p99 {load.get('p99_ms', 0):.1f} ms) meanwhile. "
-        "Percentages are of all samples, i.e. of the worker's Python-level CPU time.\n"
+        "One worker, `wrk -c32`, py-spy sampling the thread that holds the GIL, i.e. the "
+        "worker's Python-level CPU (C code that releases the GIL, like the kernel's socket "
+        "work, is not in it). Percentages are of all samples.\n"
     )
-    add(
-        "Where the time goes (each sample counted once, by the innermost frame that matches a category):\n"
-    )
-    add("| category | % |")
-    add("|---|---:|")
-    for row in p["categories"]:
-        add(f"| {row['category']} | {row['pct']:.1f} |")
-    add("\nTop frames by self time:\n")
-    add("| frame | self % |")
-    add("|---|---:|")
-    for row in p["self_top"][:15]:
-        add(f"| `{row['frame']}` | {row['pct']:.1f} |")
-    add("\ntiffin frames by inclusive time:\n")
-    add("| frame | inclusive % |")
-    add("|---|---:|")
-    for row in p["inclusive_tiffin"][:15]:
-        add(f"| `{row['frame']}` | {row['pct']:.1f} |")
+    for name, p in profiles.items():
+        load = p.get("load", {})
+        add(
+            f"- {name}: `{p.get('command')}`: {p['samples']} samples, the GIL held "
+            f"{p.get('gil_held_pct', float('nan')):.0f}% of the time; the worker served "
+            f"{load.get('rps', 0):,.0f} req/s (p99 {load.get('p99_ms', 0):.1f} ms) meanwhile."
+        )
+    add("\nBy category (each sample counted once, by the innermost frame that matches one):\n")
+    names = list(profiles)
+    add("| category | " + " | ".join(f"{n} %" for n in names) + " |")
+    add("|---|" + "---:|" * len(names))
+    categories: list[str] = []
+    for p in profiles.values():
+        for row in p["categories"]:
+            if row["category"] not in categories:
+                categories.append(row["category"])
+    for category in categories:
+        cells = []
+        for p in profiles.values():
+            pct = next((r["pct"] for r in p["categories"] if r["category"] == category), 0.0)
+            cells.append(f"{pct:.1f}")
+        add(f"| {category} | " + " | ".join(cells) + " |")
+    for name, p in profiles.items():
+        add(f"\nTop frames by self time ({name}):\n")
+        add("| frame | self % |")
+        add("|---|---:|")
+        for row in p["self_top"][:15]:
+            add(f"| `{row['frame']}` | {row['pct']:.1f} |")
+    iris = profiles.get("iris")
+    if iris:
+        add("\ntiffin frames by inclusive time (iris):\n")
+        add("| frame | inclusive % |")
+        add("|---|---:|")
+        for row in iris["inclusive_tiffin"][:15]:
+            add(f"| `{row['frame']}` | {row['pct']:.1f} |")
     add("")
 
 

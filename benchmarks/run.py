@@ -967,68 +967,70 @@ def import_times(setup: dict[str, str], repeats: int = 5) -> dict[str, Any]:
     return out
 
 
-def profile_tiffin(args: argparse.Namespace, data: dict[str, Any]) -> dict[str, Any] | None:
+PROFILE_RATE = 200
+
+
+def profile_tiffin(args: argparse.Namespace, scenario: str) -> dict[str, Any] | None:
+    """py-spy on the worker of a one-worker tiffin server while wrk -c32 drives it.
+
+    py-spy pauses the worker for each sample (its default, blocking mode, ~1% slower here):
+    ``--nonblocking`` was measured to skew the shares badly on this workload (it reports
+    uvicorn's ``send`` at 3x and scikit-learn at half their blocking-mode shares). ``--gil``
+    samples the thread holding the GIL, i.e. where the worker's Python-level CPU goes."""
     py_spy = PEERS / "tools" / "bin" / "py-spy"
     if not py_spy.exists():
         return None
-    body = Body("json", "iris.json", "application/json")
+    body = Body("json", f"{scenario}.json", "application/json")
     port = free_port()
-    command, ready, extra = server_spec("tiffin", "iris", 1, port)
-    output = WORK / "profile-iris.txt"
+    command, ready, extra = server_spec("tiffin", scenario, 1, port)
+    output = WORK / f"profile-{scenario}.txt"
+    log_path = WORK / "logs" / f"profile-{scenario}.log"
     server = Server(
-        "tiffin",
-        "iris",
-        1,
-        command,
-        server_env("tiffin", extra),
-        ready,
-        WORK / "logs" / "profile.log",
-        port,
+        "tiffin", scenario, 1, command, server_env("tiffin", extra), ready, log_path, port
     )
+    spy_command = [
+        "py-spy",
+        "record",
+        "--pid",
+        "WORKER",
+        "--rate",
+        str(PROFILE_RATE),
+        "--duration",
+        str(args.profile_seconds),
+        "--format",
+        "raw",
+        "--gil",
+    ]
     with server:
         server.settle()
-        assert server.process is not None
         workers = [p for p in server.pids() if "tiffin.server._worker" in cmdline(p)]
         if not workers:
             return None
-        wrk(port, "/iris", body, 32, 1, args.wrk_threads)
+        wrk(port, f"/{scenario}", body, 32, 1, args.wrk_threads)
+        concrete = [str(py_spy), *spy_command[1:3], str(workers[0]), *spy_command[4:]]
         spy = subprocess.Popen(
-            [
-                str(py_spy),
-                "record",
-                "--pid",
-                str(workers[0]),
-                "--rate",
-                "250",
-                "--duration",
-                str(args.profile_seconds),
-                "--format",
-                "raw",
-                "--nonblocking",
-                "--gil",
-                "--output",
-                str(output),
-            ],
+            [*concrete, "--output", str(output)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         before = server.cpu_by_pid()
-        result = wrk(port, "/iris", body, 32, args.profile_seconds + 1, args.wrk_threads)
+        result = wrk(port, f"/{scenario}", body, 32, args.profile_seconds + 1, args.wrk_threads)
         after = server.cpu_by_pid()
-        result["server_cpu_pct"] = (
-            100 * sum(after[p] - before.get(p, 0.0) for p in after) / result["seconds"]
-        )
         spy.wait(timeout=60)
     if not output.exists():
         return None
     summary = summarise_profile(output.read_text())
-    summary["load"] = {"rps": result["rps"], "p99_ms": result["p99_ms"], "conns": 32, "workers": 1}
-    summary["command"] = (
-        f"py-spy record --pid WORKER --rate 250 --duration {args.profile_seconds} --format raw "
-        "--nonblocking --gil  # while wrk -c32 drives /iris"
-    )
-    summary["gil_held_pct"] = 100 * summary["samples"] / (250 * args.profile_seconds)
-    summary["worker_cpu_pct"] = result.get("server_cpu_pct")
+    summary["load"] = {
+        "rps": result["rps"],
+        "p99_ms": result["p99_ms"],
+        "conns": 32,
+        "workers": 1,
+        "server_cpu_pct": 100
+        * sum(after[p] - before.get(p, 0.0) for p in after)
+        / result["seconds"],
+    }
+    summary["command"] = " ".join(spy_command) + f"  # while wrk -c32 drives /{scenario}"
+    summary["gil_held_pct"] = 100 * summary["samples"] / (PROFILE_RATE * args.profile_seconds)
     return summary
 
 
@@ -1047,7 +1049,8 @@ PROFILE_CATEGORIES = [
     ("io: render (result -> JSON)", r"tiffin/io/_output|dumps \(tiffin/io/_json"),
     (
         "thread-pool hop (submit, wake, future chaining)",
-        r"concurrent/futures/|asyncio/futures\.py|call_soon_threadsafe|_chain_future",
+        r"concurrent/futures/|asyncio/futures\.py|call_soon_threadsafe|_chain_future"
+        r"|tiffin/server/_offload|\(queue\.py",
     ),
     ("tiffin app (routing, request, respond)", r"tiffin/server/"),
     ("uvicorn HTTP protocol (httptools parsing, socket writes)", r"uvicorn/"),
@@ -1342,8 +1345,9 @@ def main(argv: list[str] | None = None) -> int:
         stages["rounds_s"] = time.perf_counter() - stage
         stage = time.perf_counter()
         if args.profile_seconds > 0:
-            log("profiling tiffin's iris worker with py-spy")
-            data["profile"] = profile_tiffin(args, data)
+            log("profiling tiffin workers (iris, noop) with py-spy")
+            data["profile"] = profile_tiffin(args, "iris")
+            data["profile_noop"] = profile_tiffin(args, "noop")
         stages["profile_s"] = time.perf_counter() - stage
     finally:
         stop_all()
