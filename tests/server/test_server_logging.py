@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-import tiffin
 from tiffin.server._logging import JSONFormatter, RedactSecrets, configure_logging
 from tiffin.services._secrets import secrets
 
@@ -35,31 +34,6 @@ def root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
-
-
-def test_access_record_becomes_a_json_object_with_its_fields() -> None:
-    record = _record(
-        "tiffin.access",
-        '%s "%s %s" %d %.2fms %s',
-        "127.0.0.1:5000",
-        "POST",
-        "/classify",
-        200,
-        1.23456,
-        "abc123",
-    )
-    entry = json.loads(JSONFormatter().format(record))
-    assert entry["logger"] == "tiffin.access"
-    assert entry["level"] == "info"
-    assert {key: entry[key] for key in ("client", "method", "path", "status", "request_id")} == {
-        "client": "127.0.0.1:5000",
-        "method": "POST",
-        "path": "/classify",
-        "status": 200,
-        "request_id": "abc123",
-    }
-    assert entry["duration_ms"] == 1.235
-    assert "time" in entry
 
 
 def test_other_records_become_json_with_their_message() -> None:
@@ -116,21 +90,3 @@ def test_configured_text_logging_names_level_and_logger(
     configure_logging("text")
     logging.getLogger("tiffin.server").info("Serving")
     assert "INFO    tiffin.server: Serving" in capsys.readouterr().err
-
-
-def test_access_log_has_no_request_body(caplog: pytest.LogCaptureFixture) -> None:
-    from tiffin.testing import TestClient
-
-    @tiffin.service
-    class Echo:
-        @tiffin.api
-        def echo(self, text: str) -> int:
-            return len(text)
-
-    caplog.set_level(logging.INFO, logger="tiffin.access")
-    with TestClient(Echo) as client:
-        client.post("/echo", json={"text": "private-body-text"}, headers={"x-request-id": "r-9"})
-    (record,) = [r for r in caplog.records if r.name == "tiffin.access"]
-    assert "POST /echo" in record.getMessage()
-    assert "r-9" in record.getMessage()
-    assert "private-body-text" not in caplog.text

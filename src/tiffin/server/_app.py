@@ -29,9 +29,11 @@ from tiffin.exceptions import (
 )
 from tiffin.runners import Runner, find_runners
 from tiffin.server import _metrics
+from tiffin.server._access import AccessLog
 from tiffin.server._auth import APIKeyCheck
 from tiffin.server._cache import ResponseCache, cache_key
 from tiffin.server._cluster import Cluster
+from tiffin.server._deadlines import Deadlines
 from tiffin.server._errors import error_response
 from tiffin.server._logging import redact, redact_secrets_in
 from tiffin.server._offload import Offload
@@ -51,7 +53,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 logger = redact_secrets_in(logging.getLogger("tiffin.server"))
-access_logger = logging.getLogger("tiffin.access")
 
 # Threads running synchronous APIs per worker when the service does not say: enough that a
 # slow call does not stall the others, few enough that the GIL is not fought over.
@@ -113,12 +114,14 @@ class ServiceApp:
         *,
         instance: Any = None,
         cluster: Cluster | None = None,
+        access_log: AccessLog | None = None,
     ) -> None:
         from tiffin.server._system import system_routes
 
         self.definition = definition
         self.config = config or ServeConfig(target=definition.import_string)
         self.cluster = cluster
+        self.access_log = access_log
         self.timeout = self.config.timeout or definition.config.timeout
         self.state = State.STARTING
         self.failure: str | None = None
@@ -225,6 +228,8 @@ class ServiceApp:
         for runner in self.runners:
             await loop.run_in_executor(None, runner.shutdown)
         self.threads.shutdown()
+        if self.access_log is not None:
+            self.access_log.close()
 
     def check_ready(self) -> None:
         if self.state is State.READY:
@@ -280,6 +285,7 @@ class APIRoute:
         self._in_flight = _metrics.IN_FLIGHT.labels(self.name)
         self._counters: dict[int, Any] = {}
         self.cache = _cache_for(endpoint, app.definition.config.cache)
+        self.deadlines = Deadlines(self.timeout, lambda: _timed_out(self.timeout, self.name))
 
     def bind(self, instance: Any) -> None:
         self.function = getattr(instance, self.endpoint.attribute)
@@ -307,15 +313,9 @@ class APIRoute:
         elapsed = time.perf_counter() - started
         self._count(status)
         self._latency.observe(elapsed)
-        if app.config.access_log:
-            access_logger.info(
-                '%s "%s %s" %d %.2fms %s',
-                _client(scope),
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                request.request_id,
+        if app.access_log is not None:
+            app.access_log(
+                _client(scope), scope["method"], scope["path"], status, elapsed, request.request_id
             )
 
     async def answer(self, send: Send, scope: Scope, request: Request, body: bytes) -> int:
@@ -381,7 +381,8 @@ class APIRoute:
         # call still occupies its thread, and admitting another would oversubscribe.
         call = functools.partial(function, **kwargs)
         future = self.app.threads.submit(call, gate.release if gate is not None else None)
-        return await deadline(future, self.timeout, self.name)
+        self.deadlines.add(future)
+        return await future
 
     async def stream(self, send: Send, result: Any, request: Request) -> int:
         from tiffin.server._streaming import stream_response

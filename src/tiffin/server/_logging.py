@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-import threading
-from typing import Any, TextIO
+from typing import Any
 
 from tiffin.io._json import dumps
 
@@ -20,7 +19,6 @@ __all__ = [
 
 # uvicorn's loggers propagate to the root handler configured here.
 LOGGING_DISABLED_FOR_UVICORN: dict[str, Any] = {"version": 1, "disable_existing_loggers": False}
-_ACCESS_FIELDS = ("client", "method", "path", "status", "duration_ms", "request_id")
 
 
 class JSONFormatter(logging.Formatter):
@@ -34,11 +32,7 @@ class JSONFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
         }
-        if record.name == "tiffin.access" and isinstance(record.args, tuple):
-            entry.update(zip(_ACCESS_FIELDS, record.args, strict=False))
-            entry["duration_ms"] = round(float(entry["duration_ms"]), 3)
-        else:
-            entry["message"] = record.getMessage()
+        entry["message"] = record.getMessage()
         if record.exc_info:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return dumps(entry).decode()
@@ -52,7 +46,7 @@ class RedactSecrets(logging.Filter):
         from tiffin.services._secrets import secrets
 
         values = secrets.values_for_redaction()
-        if not values or record.name == "tiffin.access":
+        if not values:
             return True
         message = record.getMessage()
         if any(value in message for value in values):
@@ -83,57 +77,8 @@ def redact_secrets_in(logger: logging.Logger) -> logging.Logger:
     return logger
 
 
-class BufferedHandler(logging.Handler):
-    """Writes formatted records in batches: at most ``interval`` seconds late, or when
-    ``capacity`` lines wait. One write and flush per batch instead of per request is what
-    keeps an access log that is on by default cheap on the request path."""
-
-    def __init__(self, stream: TextIO, interval: float = 0.2, capacity: int = 512) -> None:
-        super().__init__()
-        self.stream = stream
-        self.interval = interval
-        self.capacity = capacity
-        self._lines: list[str] = []
-        self._stop = threading.Event()
-        self._flusher = threading.Thread(target=self._flush_periodically, daemon=True)
-        self._flusher.start()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self._lines.append(self.format(record) + "\n")
-        except Exception:
-            self.handleError(record)
-            return
-        if len(self._lines) >= self.capacity:
-            self.flush()
-
-    def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            lines, self._lines = self._lines, []
-            if lines:
-                try:
-                    self.stream.write("".join(lines))
-                    self.stream.flush()
-                except (OSError, ValueError):  # the stream went away (closed stderr)
-                    self._stop.set()
-
-    def _flush_periodically(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.flush()
-
-    def close(self) -> None:
-        self._stop.set()
-        self.flush()
-        super().close()
-
-
-class _SkipAccess(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.name != "tiffin.access"
-
-
 def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
-    """Server logs on stderr, text or JSON; access lines go through a buffered handler."""
+    """Server logs on stderr, text or JSON (access lines have their own writer: _access)."""
     formatter: logging.Formatter = (
         JSONFormatter()
         if log_format == "json"
@@ -142,13 +87,6 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
     handler.addFilter(RedactSecrets())
-    handler.addFilter(_SkipAccess())
-    access = BufferedHandler(sys.stderr)
-    access.setFormatter(formatter)
-    access_logger = logging.getLogger("tiffin.access")
-    for old in access_logger.handlers:
-        old.close()
-    access_logger.handlers[:] = [access]
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -90,7 +90,7 @@ class Offload:
         for future, ok, result, on_done in results:
             if on_done is not None:
                 on_done()
-            if future.cancelled():
+            if future.done():  # cancelled, or failed by its deadline
                 continue
             if ok:
                 future.set_result(result)

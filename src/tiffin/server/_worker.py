@@ -35,12 +35,19 @@ def config_from_environment() -> Any:
 
 def create_app() -> Any:
     """The ASGI app for the configuration in the environment (also uvicorn's reload factory)."""
+    from tiffin.server._access import AccessLog
     from tiffin.server._app import ServiceApp
     from tiffin.server._cluster import Cluster
     from tiffin.server._target import load_service
 
     config = config_from_environment()
-    app: Any = ServiceApp(load_service(config.target), config, cluster=Cluster.from_environment())
+    access_log = AccessLog(config.log_format) if config.access_log else None
+    app: Any = ServiceApp(
+        load_service(config.target),
+        config,
+        cluster=Cluster.from_environment(),
+        access_log=access_log,
+    )
     if config.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
