@@ -66,9 +66,14 @@ def test_both_workers_serve_and_metrics_sum_over_them(gate: Path) -> None:
     env = {"E2E_GATE_DIR": str(gate)}
     with Server(Toolbox, workers=2, env=env, timeout=READY_TIMEOUT) as server:
         pids, sent = _worker_pids(server)
-        metrics = get(f"{server.url}/metrics").text
+
+        def counted() -> float:
+            text = get(f"{server.url}/metrics").text
+            return _metric(text, "tiffin_requests_total", api="pid", status="200")
+
+        # Each worker publishes its counts every second (and on its own scrapes).
+        wait_until(lambda: counted() == sent, what="both workers' counts in /metrics")
     assert len(pids) == 2
-    assert _metric(metrics, "tiffin_requests_total", api="pid", status="200") == sent
 
 
 def test_killed_worker_is_restarted_and_readiness_follows(gate: Path) -> None:

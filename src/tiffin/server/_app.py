@@ -9,6 +9,7 @@ callables in the same table.
 from __future__ import annotations
 
 import asyncio
+import collections
 import enum
 import functools
 import gc
@@ -58,6 +59,7 @@ logger = redact_secrets_in(logging.getLogger("tiffin.server"))
 # slow call does not stall the others, few enough that the GIL is not fought over.
 DEFAULT_THREADS = 4
 _JSON = b"application/json"
+_PUBLISH_EVERY = 1.0
 
 
 class State(enum.Enum):
@@ -139,6 +141,7 @@ class ServiceApp:
         self.api_routes = {ep.route: APIRoute(self, ep) for ep in definition.endpoints}
         self.routes: dict[str, ASGIApp] = {**system_routes(self), **self.api_routes}
         self._init_task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -184,7 +187,20 @@ class ServiceApp:
         """Check the environment now (missing secrets stop the worker), then build the
         service in the background."""
         apply_environment(self.definition.config)
-        self._init_task = asyncio.get_running_loop().create_task(self.initialise())
+        loop = asyncio.get_running_loop()
+        self._init_task = loop.create_task(self.initialise())
+        self._publisher = loop.call_later(_PUBLISH_EVERY, self._publish_periodically)
+
+    def _publish_periodically(self) -> None:
+        self.publish_metrics()
+        loop = asyncio.get_running_loop()
+        self._publisher = loop.call_later(_PUBLISH_EVERY, self._publish_periodically)
+
+    def publish_metrics(self) -> None:
+        """Publish every API's request counts and in-flight gauge (each second, and before
+        /metrics answers)."""
+        for route in self.api_routes.values():
+            route.publish_metrics()
 
     async def initialise(self) -> None:
         """Build the service, start its runners and hooks, then report ready."""
@@ -217,6 +233,9 @@ class ServiceApp:
 
     async def shutdown(self) -> None:
         self.state = State.STOPPING
+        if self._publisher is not None:
+            self._publisher.cancel()
+        self.publish_metrics()
         if self._init_task is not None and not self._init_task.done():
             self._init_task.cancel()
         if self.instance is not None:
@@ -282,8 +301,12 @@ class APIRoute:
         self.output = endpoint.output
         self.function: Callable[..., Any] | None = None
         self._latency = _metrics.REQUEST_LATENCY.labels(self.name)
-        self._in_flight = _metrics.IN_FLIGHT.labels(self.name)
+        self._in_flight_gauge = _metrics.IN_FLIGHT.labels(self.name)
         self._counters: dict[int, Any] = {}
+        # Counted here and published by ServiceApp.publish_metrics (each second and on every
+        # scrape): a shared-memory metric update per request costs ~1 µs each.
+        self.in_flight = 0
+        self.answered: collections.Counter[int] = collections.Counter()
         self.cache = _cache_for(endpoint, app.definition.config.cache)
         self.deadlines = Deadlines(self.timeout, lambda: _timed_out(self.timeout, self.name))
 
@@ -294,7 +317,7 @@ class APIRoute:
         started = time.perf_counter()
         request = Request(scope)
         app = self.app
-        self._in_flight.inc()
+        self.in_flight += 1
         try:
             if scope["method"] not in self.methods:
                 raise _not_allowed(scope["method"], self.methods)
@@ -309,9 +332,9 @@ class APIRoute:
         except Exception as exc:
             status = await app.respond_error(send, exc, request)
         finally:
-            self._in_flight.dec()
+            self.in_flight -= 1
         elapsed = time.perf_counter() - started
-        self._count(status)
+        self.answered[status] += 1
         self._latency.observe(elapsed)
         if app.access_log is not None:
             app.access_log(
@@ -352,11 +375,15 @@ class APIRoute:
         await self.app.respond(send, 200, payload, media.encode(), request.request_id, extra)
         return 200
 
-    def _count(self, status: int) -> None:
-        counter = self._counters.get(status)
-        if counter is None:
-            counter = self._counters[status] = _metrics.REQUESTS.labels(self.name, str(status))
-        counter.inc()
+    def publish_metrics(self) -> None:
+        """Move this process's counts into the shared metrics."""
+        for status, count in self.answered.items():
+            counter = self._counters.get(status)
+            if counter is None:
+                counter = self._counters[status] = _metrics.REQUESTS.labels(self.name, str(status))
+            counter.inc(count)
+        self.answered.clear()
+        self._in_flight_gauge.set(self.in_flight)
 
     async def run(self, kwargs: dict[str, Any]) -> Any:
         function = self.function

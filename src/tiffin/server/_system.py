@@ -105,6 +105,7 @@ async def _custom_readiness(instance: Any) -> bool | None:
 
 
 async def _metrics_page(app: ServiceApp, scope: Scope) -> tuple[int, bytes, bytes]:
+    app.publish_metrics()
     body = await asyncio.get_running_loop().run_in_executor(None, _metrics.render)
     return 200, body, b"text/plain; version=0.0.4; charset=utf-8"
 
