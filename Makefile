@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.tiffin-installed
-# Only this torch build lies on the machines' disk; any other version downloads a CUDA build.
-TORCH := torch==2.13.0
+# Only this torch build lies on the machines' disk. Name its local version: a newer pip picks
+# the index's same-numbered CUDA build (gigabytes, and triton) over the file for plain ==2.13.0.
+TORCH := torch==2.13.0+cpu
 
 .PHONY: install demo check test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet '$(TORCH)' -e '.[all,test]'
 	touch $(STAMP)
 

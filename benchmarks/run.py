@@ -60,7 +60,7 @@ sys.path.insert(1, str(ROOT))
 
 # -- what is compared ----------------------------------------------------------------------
 
-TORCH = "torch==2.13.0"  # the only torch wheel on this machine's disk: never let pip pick another
+TORCH = "torch==2.13.0+cpu"  # the only torch wheel on this machine's disk: never let pip pick another
 BENTOML = "bentoml==1.4.40"
 # tiffin is served from a venv like a user's (`pip install tiffin[sklearn,pytorch]`, editable
 # so the architect's changes count at once), not from the dev venv: that one has pandas and
