@@ -173,7 +173,7 @@ class Framework:
             max_batch_size=max_batch_size,
             max_latency_ms=max_latency_ms,
             placement=placement,
-            workers=workers,
+            workers=workers if workers is not None else self.runnable.default_workers(params),
             default_method=next(iter(model.signatures)),
         )
 

@@ -72,6 +72,11 @@ class ModelRunnable(Runnable):
         return params
 
     @classmethod
+    def default_workers(cls, params: Mapping[str, Any]) -> int | None:
+        """How many calls the runner runs at once when ``workers`` is not given (None: 1)."""
+        return None
+
+    @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
         """Check (and normalise in place) the values of the init parameters."""
 

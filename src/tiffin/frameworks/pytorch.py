@@ -32,8 +32,6 @@ from tiffin.exceptions import ConfigurationError, InvalidArgument, MissingDepend
 from tiffin.frameworks._base import Framework
 from tiffin.frameworks._runnable import ModelRunnable, check_whole_number
 from tiffin.models import Model
-from tiffin.models._tag import TagLike
-from tiffin.runners import Runner
 
 if TYPE_CHECKING:
     import torch
@@ -111,6 +109,14 @@ class PytorchRunnable(ModelRunnable):
         "compile": 'True, or a mode such as "reduce-overhead", to apply torch.compile',
         "threads": "CPU threads of PyTorch in this process, via torch.set_num_threads",
     }
+
+    @classmethod
+    def default_workers(cls, params: Mapping[str, Any]) -> int | None:
+        """One call at a time per replica: with ``devices``, every replica can run at once."""
+        devices = params.get("devices")
+        if isinstance(devices, (list, tuple)) and len(devices) > 1:
+            return len(devices)
+        return None
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> None:
@@ -206,33 +212,6 @@ class PytorchFramework(Framework):
     # ("pickle"), False for TorchScript.
     pickle_based = True
     runnable = PytorchRunnable
-
-    def load_runner(
-        self,
-        tag: TagLike | Model,
-        init_params: Mapping[str, Any] | None = None,
-        *,
-        name: str | None = None,
-        max_batch_size: int | None = None,
-        max_latency_ms: float | None = None,
-        placement: str | None = None,
-        workers: int | None = None,
-    ) -> Runner:
-        """A runner for the module saved under ``tag``; see :class:`PytorchRunnable` for the
-        init_params. With ``devices``, ``workers`` defaults to one per replica, so that every
-        replica can run a call at once."""
-        devices = (init_params or {}).get("devices")
-        if workers is None and isinstance(devices, (list, tuple)) and len(devices) > 1:
-            workers = len(devices)
-        return super().load_runner(
-            tag,
-            init_params,
-            name=name,
-            max_batch_size=max_batch_size,
-            max_latency_ms=max_latency_ms,
-            placement=placement,
-            workers=workers,
-        )
 
     def check_model(self, model: Any) -> None:
         import torch
