@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import tiffin
 from tiffin.io import JSON
 from tiffin.testing import TestClient
@@ -102,3 +104,17 @@ def test_query_parameters_fill_a_get_api() -> None:
     with TestClient(Scaled) as client:
         response = client.get("/scale", params={"factor": "3"})
     assert (response.status_code, response.json()) == (200, 30)
+
+
+def test_a_batchable_api_warns_at_start_that_requests_are_not_batched_yet(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    @tiffin.service
+    class Batched:
+        @tiffin.api(batchable=True)
+        def double(self, x: list[int]) -> list[int]:
+            return [2 * item for item in x]
+
+    with TestClient(Batched) as client:
+        assert client.post("/double", json=[1, 2]).json() == [2, 4]
+    assert "does not batch requests yet" in caplog.text

@@ -187,6 +187,13 @@ class ServiceApp:
         """Check the environment now (missing secrets stop the worker), then build the
         service in the background."""
         apply_environment(self.definition.config)
+        for endpoint in self.definition.endpoints:
+            if endpoint.config.batchable:
+                logger.warning(
+                    "API %s is batchable, but this version of tiffin does not batch requests "
+                    "yet: each request reaches it as a batch of its own.",
+                    endpoint.name,
+                )
         loop = asyncio.get_running_loop()
         self._init_task = loop.create_task(self.initialise())
         self._publisher = loop.call_later(_PUBLISH_EVERY, self._publish_periodically)
