@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -160,21 +159,6 @@ def test_stream_items_use_the_item_descriptor() -> None:
 
     spec = OutputSpec.from_function(arrays)
     assert spec.render_chunk(np.arange(3)[::2], "application/x-ndjson") == b"[0,2]\n"
-
-
-def test_render_stream_renders_an_async_iterator() -> None:
-    """``render_stream`` turns an async iterator of items into response chunks."""
-
-    async def rows(self: Any) -> AsyncIterator[int]:
-        for value in range(3):
-            yield value
-
-    spec = OutputSpec.from_function(rows)
-
-    async def collect() -> list[bytes]:
-        return [chunk async for chunk in spec.render_stream(rows(None), "application/x-ndjson")]
-
-    assert asyncio.run(collect()) == [b"0\n", b"1\n", b"2\n"]
 
 
 def test_rendering_a_stream_as_one_body_is_an_error() -> None:

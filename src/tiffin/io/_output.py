@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from tiffin.exceptions import ConfigurationError, TiffinError
@@ -88,13 +88,6 @@ class OutputSpec:
         if media_type == SSE:
             return b"data: " + data + b"\n\n"
         return data + b"\n"
-
-    async def render_stream(
-        self, items: AsyncIterable[Any], media_type: str
-    ) -> AsyncIterator[bytes]:
-        """The chunks of an async iterable of items, rendered with :meth:`render_chunk`."""
-        async for item in items:
-            yield self.render_chunk(item, media_type)
 
     def json_schema(self) -> dict[str, Any]:
         """JSON Schema of the JSON result (of each item, for a stream)."""

@@ -73,9 +73,6 @@ class ModelWriter:
     def options(self) -> dict[str, Any]:
         return self._manifest["options"]  # type: ignore[no-any-return]
 
-    def set_signatures(self, signatures: Mapping[str, Any]) -> None:
-        self._manifest["signatures"] = normalize_signatures(signatures, {})
-
     def set_framework(self, name: str, version: str | None, *, pickle_based: bool) -> None:
         self._manifest["framework"] = {"name": name, "version": version}
         self._manifest["pickle"] = pickle_based
@@ -195,21 +192,6 @@ class ModelStore:
                 manifest["custom_objects"] = sorted(custom_objects)
             yield writer
             self._commit(staging, manifest, explicit=version is not None)
-
-    def add_folder(self, folder: Path, manifest: Mapping[str, Any]) -> Model:
-        """Copy a folder holding a complete model (an import, an optimised model) into place.
-
-        The manifest's name and version are kept; files are re-digested after the copy.
-        """
-        manifest = dict(manifest)
-        tag = Tag(manifest["name"], manifest["version"])
-        self._refuse_existing(tag)
-        with self._staging() as staging:
-            shutil.rmtree(staging)
-            shutil.copytree(folder, staging, symlinks=True)
-            with contextlib.suppress(FileNotFoundError):
-                (staging / MANIFEST).unlink()
-            return self._commit(staging, manifest, explicit=True)
 
     @contextlib.contextmanager
     def adding(self, manifest: Mapping[str, Any], *, replace: bool = False) -> Iterator[Path]:

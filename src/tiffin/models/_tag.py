@@ -87,10 +87,6 @@ class Tag:
     def is_latest(self) -> bool:
         return self._version is None
 
-    def with_version(self, version: str) -> Tag:
-        """This tag's name with another version."""
-        return Tag(self._name, version)
-
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Tag is immutable.")
 

@@ -19,11 +19,8 @@ from prometheus_client import (
 )
 
 __all__ = [
-    "BATCH_SIZE",
-    "BATCH_TIME",
     "CACHE",
     "IN_FLIGHT",
-    "QUEUE_TIME",
     "REJECTIONS",
     "REQUESTS",
     "REQUEST_LATENCY",
@@ -62,24 +59,6 @@ IN_FLIGHT = Gauge(
 )
 REJECTIONS = Counter(
     "tiffin_rejections", "Requests refused before running, by reason.", ["api", "reason"]
-)
-QUEUE_TIME = Histogram(
-    "tiffin_queue_time_seconds",
-    "Time requests wait before running.",
-    ["api"],
-    buckets=_LATENCY_BUCKETS,
-)
-BATCH_SIZE = Histogram(
-    "tiffin_batch_size",
-    "Rows per batch run by a batching dispatcher.",
-    ["runner", "method"],
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
-)
-BATCH_TIME = Histogram(
-    "tiffin_batch_run_seconds",
-    "Time to run one batch.",
-    ["runner", "method"],
-    buckets=_LATENCY_BUCKETS,
 )
 WORKER_RESTARTS = Counter("tiffin_worker_restarts", "API worker processes restarted.")
 CACHE = Counter("tiffin_cache", "Response cache lookups, by API and result.", ["api", "result"])
