@@ -348,9 +348,11 @@ class APIRoute:
                 _client(scope), scope["method"], scope["path"], status, elapsed, request.request_id
             )
 
+    async def result(self, scope: Scope, request: Request, body: bytes) -> Any:
+        return await self.run(self.input.bind(body, request.content_type, scope["query_string"]))
+
     async def answer(self, send: Send, scope: Scope, request: Request, body: bytes) -> int:
-        kwargs = self.input.bind(body, request.content_type, scope["query_string"])
-        result = await self.run(kwargs)
+        result = await self.result(scope, request, body)
         if self.endpoint.is_stream:
             return await self.stream(send, result, request)
         payload, media = self.output.render(result, request.accept)
@@ -370,8 +372,7 @@ class APIRoute:
         hit = self.cache.get(key)
         if hit is None:
             _metrics.CACHE.labels(self.name, "miss").inc()
-            kwargs = self.input.bind(body, request.content_type, scope["query_string"])
-            hit = self.output.render(await self.run(kwargs), request.accept)
+            hit = self.output.render(await self.result(scope, request, body), request.accept)
             self.cache.put(key, hit)
             outcome = b"miss"
         else:
