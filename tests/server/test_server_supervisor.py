@@ -136,9 +136,9 @@ def test_port_in_use_is_an_error_naming_the_fix() -> None:
 def test_traffic_gate_refuses_at_once_when_the_queue_is_full() -> None:
     async def scenario() -> None:
         gate = TrafficGate(1, 0)
-        await gate.acquire()
+        await gate.acquire("f")
         with pytest.raises(ServiceUnavailable) as caught:
-            await gate.acquire()
+            await gate.acquire("f")
         assert caught.value.retry_after == 1
 
     asyncio.run(scenario())
@@ -147,8 +147,8 @@ def test_traffic_gate_refuses_at_once_when_the_queue_is_full() -> None:
 def test_traffic_gate_drops_a_cancelled_waiter_from_the_queue() -> None:
     async def scenario() -> None:
         gate = TrafficGate(1, 1)
-        await gate.acquire()
-        waiter = asyncio.ensure_future(gate.acquire())
+        await gate.acquire("f")
+        waiter = asyncio.ensure_future(gate.acquire("f"))
         await asyncio.sleep(0)
         assert gate.waiting == 1
         waiter.cancel()
@@ -164,9 +164,9 @@ def test_traffic_gate_drops_a_cancelled_waiter_from_the_queue() -> None:
 def test_traffic_gate_passes_on_a_slot_given_to_a_cancelled_waiter() -> None:
     async def scenario() -> None:
         gate = TrafficGate(1, 2)
-        await gate.acquire()
-        first = asyncio.ensure_future(gate.acquire())
-        second = asyncio.ensure_future(gate.acquire())
+        await gate.acquire("f")
+        first = asyncio.ensure_future(gate.acquire("f"))
+        second = asyncio.ensure_future(gate.acquire("f"))
         await asyncio.sleep(0)
         gate.release()  # the slot goes to `first`...
         first.cancel()  # ...which is cancelled before it runs: `second` must get it
@@ -176,3 +176,23 @@ def test_traffic_gate_passes_on_a_slot_given_to_a_cancelled_waiter() -> None:
         assert (gate.active, gate.waiting) == (1, 0)
 
     asyncio.run(scenario())
+
+
+def test_a_full_queue_is_counted_as_a_rejection() -> None:
+    from prometheus_client import REGISTRY
+
+    labels = {"api": "gated", "reason": "queue_full"}
+
+    def rejected() -> float:
+        return REGISTRY.get_sample_value("tiffin_rejections_total", labels) or 0.0
+
+    before = rejected()
+
+    async def scenario() -> None:
+        gate = TrafficGate(1, 0)
+        await gate.acquire("gated")
+        with pytest.raises(ServiceUnavailable):
+            await gate.acquire("gated")
+
+    asyncio.run(scenario())
+    assert rejected() == before + 1

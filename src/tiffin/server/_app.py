@@ -398,7 +398,7 @@ class APIRoute:
         assert function is not None
         gate = self.app.gate
         if gate is not None:
-            await gate.acquire()
+            await gate.acquire(self.name)
         if self.endpoint.is_async:
             try:
                 if self.endpoint.is_stream:

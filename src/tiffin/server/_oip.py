@@ -144,7 +144,7 @@ async def _run(app: ServiceApp, runner: Runner, arrays: list[Any]) -> Any:
     from tiffin.server._app import deadline
 
     if app.gate is not None:
-        await app.gate.acquire()
+        await app.gate.acquire(f"/v2/models/{runner.name}")
     try:
         return await deadline(runner.async_run(*arrays), app.timeout, f"/v2/models/{runner.name}")
     except (ValueError, TypeError) as exc:

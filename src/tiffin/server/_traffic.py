@@ -6,6 +6,7 @@ import asyncio
 import collections
 
 from tiffin.exceptions import ServiceUnavailable
+from tiffin.server import _metrics
 
 __all__ = ["TrafficGate"]
 
@@ -27,12 +28,14 @@ class TrafficGate:
     def waiting(self) -> int:
         return len(self._waiters)
 
-    async def acquire(self) -> None:
-        """Take a slot, wait in the queue for one, or raise 503 when the queue is full."""
+    async def acquire(self, api: str) -> None:
+        """Take a slot, wait in the queue for one, or raise 503 when the queue is full
+        (counted as a rejection of ``api``)."""
         if self.active < self.max_concurrency and not self._waiters:
             self.active += 1
             return
         if len(self._waiters) >= self.max_queue:
+            _metrics.REJECTIONS.labels(api, "queue_full").inc()
             raise ServiceUnavailable(
                 f"The service is at capacity ({self.active} requests in flight, "
                 f"{len(self._waiters)} waiting); retry later.",
